@@ -15,7 +15,7 @@ import java.util.Objects;
  * and malformed percent-encoding in the path. The message of the exception says which rule was broken.
  *
  * <p>Instances are immutable and thread-safe. Two upstreams are equal when scheme, host (ignoring case), port,
- * path prefix and weight are equal.
+ * whether the port was written, path prefix and weight are equal, so equal upstreams send the same Host.
  */
 public final class Upstream {
 
@@ -241,13 +241,13 @@ public final class Upstream {
             return false;
         }
         Upstream that = (Upstream) o;
-        return port == that.port && weight == that.weight && scheme.equals(that.scheme)
-                && host.equalsIgnoreCase(that.host) && pathPrefix.equals(that.pathPrefix);
+        return port == that.port && weight == that.weight && explicitPort == that.explicitPort
+                && scheme.equals(that.scheme) && host.equalsIgnoreCase(that.host) && pathPrefix.equals(that.pathPrefix);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(scheme, host.toLowerCase(Locale.ROOT), port, pathPrefix, weight);
+        return Objects.hash(scheme, host.toLowerCase(Locale.ROOT), port, explicitPort, pathPrefix, weight);
     }
 
     private static IllegalArgumentException invalid(String url, String why) {
@@ -271,8 +271,14 @@ public final class Upstream {
                 if (labelLength == 0) {
                     return "empty label (expected: labels separated by single dots)";
                 }
+                if (host.charAt(i - 1) == '-') {
+                    return "a label ends with '-'";
+                }
                 labelLength = 0;
                 continue;
+            }
+            if (c == '-' && labelLength == 0) {
+                return "a label starts with '-'";
             }
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '_';

@@ -1,16 +1,34 @@
 package dev.proxykit.runtime;
 
+import com.google.inject.Guice;
+import dev.proxykit.netty.ProxyEngine;
 import dev.proxykit.runtime.config.ProxySettings;
 import dev.proxykit.runtime.plugin.PluginRegistry;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A running proxy: the entry point for the launcher, the demo, the tests and embedders.
+ * A running proxy: the entry point for the launcher, the demo, the tests and embedders. Thread-safe.
  */
 public final class ProxyServer implements AutoCloseable {
 
-    private ProxyServer() {
+    private static final Logger LOG = LoggerFactory.getLogger("proxykit");
+
+    private final ProxySettings settings;
+    private final ProxyEngine engine;
+    private final RouteAssembler.Assembly assembly;
+    private final List<InetSocketAddress> addresses;
+    private boolean closed;
+
+    private ProxyServer(ProxySettings settings, ProxyEngine engine, RouteAssembler.Assembly assembly,
+                        List<InetSocketAddress> addresses) {
+        this.settings = settings;
+        this.engine = engine;
+        this.assembly = assembly;
+        this.addresses = addresses;
     }
 
     /**
@@ -19,7 +37,12 @@ public final class ProxyServer implements AutoCloseable {
      * {@code --check}.
      */
     public static List<String> check(ProxySettings settings, PluginRegistry registry) {
-        throw new UnsupportedOperationException("not yet written");
+        try {
+            RouteAssembler.assemble(settings, registry).closeLoggers();
+            return List.of();
+        } catch (StartupException e) {
+            return e.problems();
+        }
     }
 
     /**
@@ -29,12 +52,36 @@ public final class ProxyServer implements AutoCloseable {
      * @throws StartupException when the configuration cannot run (its problems) or an address cannot be bound
      */
     public static ProxyServer start(ProxySettings settings, PluginRegistry registry) throws StartupException {
-        throw new UnsupportedOperationException("not yet written");
+        long t0 = System.nanoTime();
+        RouteAssembler.Assembly assembly = RouteAssembler.assemble(settings, registry);
+        ProxyEngine engine = Guice.createInjector(new ProxyModule(settings, registry, assembly))
+                .getInstance(ProxyEngine.class);
+        List<InetSocketAddress> bound;
+        try {
+            bound = engine.bind();
+        } catch (Exception e) {
+            engine.shutdown(java.time.Duration.ZERO);
+            assembly.closeLoggers();
+            throw new StartupException(List.of(e.getMessage()), e);
+        }
+        String version = ProxyServer.class.getPackage().getImplementationVersion();
+        LOG.info("proxykit {} listening on {} ({} transport, {} worker{}, {} route{}, ready in {} ms)",
+                version == null ? "dev" : version,
+                bound.stream().map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(", ")),
+                engine.transport().name(), settings.workers(), settings.workers() == 1 ? "" : "s",
+                settings.routes().size(), settings.routes().size() == 1 ? "" : "s",
+                (System.nanoTime() - t0) / 1_000_000);
+        return new ProxyServer(settings, engine, assembly, bound);
     }
 
     /** The bound addresses, with real ports when the configuration asked for port 0. */
     public List<InetSocketAddress> addresses() {
-        throw new UnsupportedOperationException("not yet written");
+        return addresses;
+    }
+
+    /** The engine, for tests and embedders that need its details. */
+    public ProxyEngine engine() {
+        return engine;
     }
 
     /**
@@ -42,7 +89,15 @@ public final class ProxyServer implements AutoCloseable {
      * connection and releases the event loops. Blocks until done. Idempotent.
      */
     @Override
-    public void close() {
-        throw new UnsupportedOperationException("not yet written");
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("proxykit stopping: no new connections; in-flight exchanges have {} to finish",
+                settings.shutdownGracePeriod());
+        engine.shutdown(settings.shutdownGracePeriod());
+        assembly.closeLoggers();
+        LOG.info("proxykit stopped");
     }
 }

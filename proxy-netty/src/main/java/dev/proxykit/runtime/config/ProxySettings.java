@@ -20,6 +20,10 @@ import java.util.Objects;
  *                            {@code proxykit.home}); {@code null} when plugins come from the class path only
  * @param limits              {@code proxykit.limits}
  * @param pool                {@code proxykit.upstream-keepalive}
+ * @param timeouts            {@code proxykit.timeouts}: the global values (client-header and idle apply to a
+ *                            connection before any route is known)
+ * @param errorClassifier     {@code proxykit.error-classifier}: for requests that match no route
+ * @param accessLog           {@code proxykit.access-log}: for requests that match no route
  * @param routes              {@code proxykit.routes}, in order, at least one
  */
 public record ProxySettings(
@@ -31,6 +35,9 @@ public record ProxySettings(
         Path pluginsDir,
         Limits limits,
         PoolSettings pool,
+        Timeouts timeouts,
+        PluginSpec errorClassifier,
+        PluginSpec accessLog,
         List<RouteSettings> routes) {
 
     public ProxySettings {
@@ -40,6 +47,9 @@ public record ProxySettings(
         Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(errorClassifier, "errorClassifier");
+        Objects.requireNonNull(accessLog, "accessLog");
     }
 
     /** {@code proxykit.transport}. */

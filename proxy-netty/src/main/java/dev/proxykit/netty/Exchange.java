@@ -1,0 +1,816 @@
+package dev.proxykit.netty;
+
+import dev.proxykit.api.AccessLogger;
+import dev.proxykit.api.AccessRecord;
+import dev.proxykit.api.Classification;
+import dev.proxykit.api.Director;
+import dev.proxykit.api.ErrorClassifier;
+import dev.proxykit.api.FailureKind;
+import dev.proxykit.api.HeaderNames;
+import dev.proxykit.api.Phase;
+import dev.proxykit.api.ProxyError;
+import dev.proxykit.api.Upstream;
+import dev.proxykit.netty.http1.BodyKind;
+import dev.proxykit.netty.http1.DecodeFailure;
+import dev.proxykit.netty.http1.HeaderBlock;
+import dev.proxykit.netty.http1.LastChunk;
+import dev.proxykit.netty.http1.OutboundRequest;
+import dev.proxykit.netty.http1.RequestHead;
+import dev.proxykit.netty.http1.ResponseHead;
+import dev.proxykit.runtime.config.ForwardedSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, from the request head to the last byte (or the failure): the state that links a
+ * client connection to the upstream connection serving it. Everything happens on the client connection's event
+ * loop, which the upstream connection shares; plain fields, no locks.
+ *
+ * <p>Every exchange ends exactly once, in {@link #end()}: successful or not, it yields one access record, and every
+ * failure goes through the route's {@link ErrorClassifier} once and is logged once.
+ *
+ * <p>Buffers: request content is written upstream (or kept in {@link #pending} until connected, or released when
+ * discarded); response content is written to the client or released. Nothing is copied.
+ */
+final class Exchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger("proxykit.exchange");
+
+    /** The most request body the proxy reads and discards after answering early, before closing instead. */
+    private static final long DISCARD_LIMIT = 1 << 20;
+
+    private final Engine engine;
+    private final FrontendHandler fe;
+    private final Channel client;
+    private final RequestHead head;
+    private final InboundRequest inbound;
+    private final String receivedTarget;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final boolean bodyless;
+
+    private Route route;
+    private UpstreamTarget target;
+    private OutboundRequest outbound;
+    private BackendHandler be;
+    private Channel upstream;
+    private ArrayDeque<Object> pending;
+    private ScheduledFuture<?> headerTimer;
+    private String upgradeProtocol;
+
+    private boolean requestComplete;
+    private boolean requestSent;
+    private boolean responseHeadReceived;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean ended;
+    private boolean discarding;
+    private boolean clientKeepAlive;
+    private boolean reusedConnection;
+    private boolean retried;
+    private boolean upstreamKeepAlive;
+    private boolean forceClose;
+    private int attempts;
+
+    private long requestBytes;
+    private long discardedBytes;
+    private long responseBytes;
+    private long acquireNanos = -1;
+    private long connectedNanos = -1;
+    private long requestSentNanos = -1;
+    private long responseHeadNanos = -1;
+    private long upstreamEndNanos = -1;
+    private long upstreamActivityNanos;
+
+    private int status;
+    private String failureReason;
+    private Phase failurePhase;
+
+    Exchange(Engine engine, FrontendHandler fe, RequestHead head, InboundRequest inbound, String receivedTarget) {
+        this.engine = engine;
+        this.fe = fe;
+        this.client = fe.channel();
+        this.head = head;
+        this.inbound = inbound;
+        this.receivedTarget = receivedTarget;
+        this.bodyless = head.bodyKind() == BodyKind.NONE
+                || head.bodyKind() == BodyKind.LENGTH && head.contentLength() == 0;
+        this.upstreamActivityNanos = startNanos;
+    }
+
+    // ------------------------------------------------------------------------------------------------ start
+
+    /** Routes the request, picks an upstream, builds the outbound head, and asks for a connection. */
+    void start() {
+        if (head.method().equals("CONNECT")) {
+            respondLocally(405, Phase.CLIENT_READ, "method_not_allowed");
+            return;
+        }
+        route = engine.match(inbound.authority(), inbound.path());
+        if (route == null) {
+            respondLocally(404, Phase.SELECT_UPSTREAM, "no_route");
+            return;
+        }
+        inbound.route(route.name);
+        Upstream picked;
+        try {
+            picked = route.picker.pick(inbound);
+        } catch (RuntimeException e) {
+            fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
+            return;
+        }
+        if (picked == null) {
+            fail(Phase.SELECT_UPSTREAM, FailureKind.NO_UPSTREAM, null);
+            return;
+        }
+        target = route.target(picked);
+        if (target == null) {
+            fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE,
+                    new IllegalStateException("the selector returned " + picked + ", which is not an upstream of route "
+                            + route.name));
+            return;
+        }
+        try {
+            outbound = buildOutbound(picked);
+        } catch (RuntimeException e) {
+            fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
+            return;
+        }
+        fe.block(FrontendHandler.BLOCK_CONNECTING, true);
+        acquire(true);
+    }
+
+    private OutboundRequest buildOutbound(Upstream upstreamPicked) {
+        HeaderBlock h = head.headers().copy();
+        String upgradeValue = HopByHop.strip(h, true);
+        if (head.isHttp11() && upgradeValue != null && head.headers().containsToken("Connection", "upgrade")
+                && !HeaderNames.listContains(upgradeValue, "h2c")) {
+            upgradeProtocol = upgradeValue;
+        }
+        String absoluteAuthority = fe.absoluteAuthority();
+        if (absoluteAuthority != null) {
+            h.set("Host", absoluteAuthority);
+        }
+        forwardedHeaders(h);
+        if (route.forwarded.via() != null) {
+            appendVia(h, route.forwarded.via());
+        }
+        String path = head.target();
+        if (route.mergeSlashes) {
+            path = mergeSlashes(path);
+        }
+        OutboundRequest out = new OutboundRequest(head.method(), path, h, head.bodyKind());
+        OutboundProxyRequest view = new OutboundProxyRequest(inbound, upstreamPicked, out);
+        for (Director d : route.directors) {
+            d.direct(view);
+        }
+        enforceFraming(h);
+        if (upgradeProtocol != null) {
+            h.remove("Connection");
+            h.remove("Upgrade");
+            h.add("Connection", "Upgrade");
+            h.add("Upgrade", upgradeProtocol);
+        }
+        return out;
+    }
+
+    /** Framing headers belong to the proxy: whatever a director did, the upstream gets the body's true framing. */
+    private void enforceFraming(HeaderBlock h) {
+        h.remove("Transfer-Encoding"); // the encoder writes it for a chunked body
+        switch (head.bodyKind()) {
+            case LENGTH:
+                String cl = Long.toString(head.contentLength());
+                if (!cl.equals(h.get("Content-Length")) || h.count("Content-Length") != 1) {
+                    h.set("Content-Length", cl);
+                }
+                break;
+            case CHUNKED:
+                h.remove("Content-Length");
+                break;
+            default:
+                h.remove("Content-Length");
+        }
+    }
+
+    private void forwardedHeaders(HeaderBlock h) {
+        ForwardedSettings fw = route.forwarded;
+        boolean trusted = route.trusts(inbound.clientAddress().getAddress());
+        String prior = null;
+        if (trusted) {
+            for (int i = 0; i < h.size(); i++) {
+                if (h.nameEquals(i, "x-forwarded-for")) {
+                    prior = prior == null ? h.value(i) : prior + ", " + h.value(i);
+                }
+            }
+        } else {
+            for (int i = h.size() - 1; i >= 0; i--) {
+                if (h.nameStartsWith(i, "x-forwarded-") || h.nameEquals(i, "forwarded")) {
+                    h.removeAt(i);
+                }
+            }
+        }
+        if (fw.xForwardedFor()) {
+            String ip = inbound.clientAddress().getAddress().getHostAddress();
+            h.set("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
+        }
+        if (fw.xForwardedHost() && inbound.authority() != null) {
+            h.set("X-Forwarded-Host", inbound.authority());
+        }
+        if (fw.xForwardedProto()) {
+            h.set("X-Forwarded-Proto", inbound.scheme());
+        }
+    }
+
+    static void appendVia(HeaderBlock h, String pseudonym) {
+        String entry = "1.1 " + pseudonym;
+        String existing = null;
+        for (int i = 0; i < h.size(); i++) {
+            if (h.nameEquals(i, "via")) {
+                existing = existing == null ? h.value(i) : existing + ", " + h.value(i);
+            }
+        }
+        h.set("Via", existing == null ? entry : existing + ", " + entry);
+    }
+
+    static String mergeSlashes(String target) {
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        if (path.indexOf("//") < 0) {
+            return target;
+        }
+        StringBuilder b = new StringBuilder(target.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c != '/' || b.length() == 0 || b.charAt(b.length() - 1) != '/') {
+                b.append(c);
+            }
+        }
+        return q < 0 ? b.toString() : b.append(target, q, target.length()).toString();
+    }
+
+    private void acquire(boolean allowPooled) {
+        attempts++;
+        acquireNanos = System.nanoTime();
+        engine.pool(client.eventLoop()).acquire(target, this, allowPooled);
+    }
+
+    int connectTimeoutMillis() {
+        return route.connectTimeoutMillis;
+    }
+
+    // -------------------------------------------------------------------------------------- upstream connection
+
+    void onConnected(BackendHandler handler, boolean reused) {
+        if (ended || upstream != null) {
+            handler.pool().release(handler); // unused: as good as new
+            return;
+        }
+        be = handler;
+        upstream = handler.channel();
+        reusedConnection = reused;
+        connectedNanos = System.nanoTime();
+        upstreamActivityNanos = connectedNanos;
+        handler.attach(this, outbound.isHead());
+        upstream.write(outbound, upstream.voidPromise());
+        if (pending != null) {
+            Object msg;
+            while ((msg = pending.poll()) != null) {
+                upstream.write(msg, upstream.voidPromise());
+            }
+        }
+        upstream.flush();
+        if (requestComplete) {
+            markRequestSent();
+        }
+        fe.block(FrontendHandler.BLOCK_CONNECTING, false);
+        if (!upstream.isWritable()) {
+            fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, true);
+        }
+    }
+
+    void onConnectFailed(Throwable cause) {
+        if (ended) {
+            return;
+        }
+        FailureKind kind;
+        if (cause instanceof ConnectTimeoutException || cause instanceof SslHandshakeTimeoutException) {
+            kind = FailureKind.CONNECT_TIMEOUT;
+        } else if (cause instanceof SSLException) {
+            kind = FailureKind.TLS_FAILURE;
+        } else if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+                || cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
+            kind = FailureKind.CONNECT_REFUSED;
+        } else if (cause instanceof IOException) {
+            kind = FailureKind.CONNECT_REFUSED;
+        } else {
+            kind = FailureKind.INTERNAL;
+        }
+        fail(Phase.CONNECT, kind, cause);
+    }
+
+    private void markRequestSent() {
+        requestSent = true;
+        requestSentNanos = System.nanoTime();
+        if (!responseHeadReceived && headerTimer == null) {
+            headerTimer = client.eventLoop().schedule(this::onResponseHeaderTimeout,
+                    route.responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onResponseHeaderTimeout() {
+        headerTimer = null;
+        if (!ended && !responseHeadReceived) {
+            fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ request side
+
+    void onRequestContent(ByteBuf content) {
+        int n = content.readableBytes();
+        requestBytes += n;
+        if (ended || discarding || upstream == null && route == null) {
+            content.release();
+            discard(n);
+            return;
+        }
+        if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
+            pending.add(content);
+            return;
+        }
+        upstream.write(content, upstream.voidPromise());
+    }
+
+    void onRequestEnd(LastChunk last) {
+        requestComplete = true;
+        if (discarding || ended) {
+            if (ended && responseDone) {
+                fe.exchangeDone(this, clientKeepAlive);
+            }
+            return;
+        }
+        if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(1);
+            }
+            pending.add(last);
+            return;
+        }
+        upstream.writeAndFlush(last, upstream.voidPromise());
+        markRequestSent();
+    }
+
+    /** The client's request body turned out invalid or too large after its head was accepted. */
+    void onClientProtocolError(DecodeFailure failure) {
+        if (ended) {
+            fe.closeNow();
+            return;
+        }
+        clientKeepAlive = false;
+        forceClose = true;
+        requestComplete = true; // nothing more will be read: the decoder discards the rest
+        failWithStatus(Phase.CLIENT_READ, FailureKind.CLIENT_PROTOCOL_ERROR,
+                new ProtocolException(failure.message()), failure.status());
+    }
+
+    /** Called at the end of each read batch of the client: pushes what was written upstream. */
+    void flushUpstream() {
+        if (upstream != null) {
+            upstream.flush();
+        }
+    }
+
+    void onClientGone(Throwable cause) {
+        if (ended) {
+            return;
+        }
+        fail(currentPhase(true), FailureKind.CLIENT_CLOSED, cause);
+    }
+
+    void onClientWritabilityChanged(boolean writable) {
+        if (upstream != null) {
+            upstream.config().setAutoRead(writable);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- response side
+
+    void onResponseHead(ResponseHead res) {
+        if (ended) {
+            return;
+        }
+        upstreamActivityNanos = System.nanoTime();
+        if (res.isInformational()) {
+            if (res.status() == 101) {
+                if (upgradeProtocol == null) {
+                    fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.INVALID_RESPONSE,
+                            new ProtocolException("101 Switching Protocols to a request that asked for no upgrade"));
+                } else {
+                    startTunnel(res);
+                }
+                return;
+            }
+            if (head.isHttp11()) { // never send 1xx to an HTTP/1.0 client (RFC 9110 15.2)
+                HopByHop.strip(res.headers(), false);
+                client.writeAndFlush(res, client.voidPromise());
+            }
+            return;
+        }
+        responseHeadReceived = true;
+        responseHeadNanos = upstreamActivityNanos;
+        cancelHeaderTimer();
+        status = res.status();
+        upstreamKeepAlive = res.isKeepAlive();
+        HeaderBlock h = res.headers();
+        HopByHop.strip(h, false);
+        if (route.forwarded.via() != null) {
+            appendVia(h, route.forwarded.via());
+        }
+        BodyKind in = res.bodyKind();
+        BodyKind out = in == BodyKind.NONE || in == BodyKind.LENGTH ? in
+                : head.isHttp11() ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
+        clientKeepAlive = head.isKeepAlive() && out != BodyKind.UNTIL_CLOSE && !engine.draining && !fe.closing();
+        if (!clientKeepAlive) {
+            h.add("Connection", "close");
+        } else if (!head.isHttp11()) {
+            h.add("Connection", "keep-alive");
+        }
+        res.bodyKind(out, res.contentLength());
+        client.write(res, client.voidPromise());
+        responseStarted = true;
+    }
+
+    void onResponseContent(ByteBuf content) {
+        if (ended) {
+            content.release();
+            return;
+        }
+        responseBytes += content.readableBytes();
+        client.write(content, client.voidPromise());
+        if (!client.isWritable() && upstream != null) {
+            upstream.config().setAutoRead(false);
+        }
+    }
+
+    void onResponseEnd(LastChunk last) {
+        if (ended) {
+            return;
+        }
+        upstreamEndNanos = System.nanoTime();
+        responseDone = true;
+        client.writeAndFlush(last, client.voidPromise());
+        BackendHandler handler = be;
+        Channel ch = upstream;
+        be = null;
+        upstream = null;
+        handler.detach();
+        ch.config().setAutoRead(true);
+        if (upstreamKeepAlive && requestSent && upgradeProtocol == null) {
+            handler.pool().release(handler);
+        } else {
+            ch.close();
+        }
+        end();
+    }
+
+    void onUpstreamReadComplete() {
+        upstreamActivityNanos = System.nanoTime();
+        client.flush();
+    }
+
+    void onUpstreamWritabilityChanged(boolean writable) {
+        fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, !writable);
+    }
+
+    void onInvalidResponse(DecodeFailure failure) {
+        if (!ended) {
+            fail(currentPhase(false), FailureKind.INVALID_RESPONSE, new ProtocolException(failure.message()));
+        }
+    }
+
+    /** The upstream connection closed ({@code cause == null}) or failed. */
+    void onUpstreamClosed(Throwable cause) {
+        if (ended) {
+            return;
+        }
+        if (canRetryOnFreshConnection()) {
+            retried = true;
+            LOG.debug("{} {}: pooled connection to {} was closed before answering; retrying on a new one",
+                    fe.id(), route.name, target);
+            BackendHandler handler = be;
+            be = null;
+            upstream = null;
+            requestSent = false;
+            cancelHeaderTimer();
+            handler.detach();
+            handler.channel().close();
+            fe.block(FrontendHandler.BLOCK_CONNECTING, true);
+            acquire(false);
+            return;
+        }
+        FailureKind kind = cause instanceof SSLException ? FailureKind.TLS_FAILURE
+                : cause == null || cause instanceof IOException ? FailureKind.UPSTREAM_CLOSED : FailureKind.INTERNAL;
+        fail(currentPhase(false), kind, cause);
+    }
+
+    /**
+     * A keep-alive connection the upstream closed just as it was reused: the request can safely be sent again on a
+     * new one when nothing of it can have been processed twice (no body, idempotent method) and nothing came back.
+     */
+    private boolean canRetryOnFreshConnection() {
+        if (!reusedConnection || retried || responseHeadReceived || !bodyless || !requestComplete) {
+            return false;
+        }
+        String m = head.method();
+        return m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")
+                || head.headers().contains("Idempotency-Key") || head.headers().contains("X-Idempotency-Key");
+    }
+
+    // ---------------------------------------------------------------------------------------------- timeouts
+
+    /**
+     * Checks the idle timeout; returns the time (nanoTime) of the next check, or {@code Long.MAX_VALUE} when none
+     * is needed.
+     */
+    long checkIdle(long now, long clientActivityNanos) {
+        if (ended) {
+            // answered; only the rest of the request body is awaited (and dropped)
+            long deadline = clientActivityNanos + idleTimeoutNanos();
+            if (now - deadline >= 0) {
+                fe.closeNow();
+                return Long.MAX_VALUE;
+            }
+            return deadline;
+        }
+        long last = Math.max(clientActivityNanos, upstreamActivityNanos);
+        long deadline = last + route.idleTimeoutNanos;
+        if (now - deadline < 0) {
+            return deadline;
+        }
+        if (!requestComplete && upstream != null && upstream.isWritable()) {
+            fail(Phase.CLIENT_READ, FailureKind.IDLE_TIMEOUT, null);
+        } else if (responseStarted && !client.isWritable()) {
+            fail(Phase.STREAM_RESPONSE, FailureKind.CLIENT_TIMEOUT, null);
+        } else {
+            fail(currentPhase(false), FailureKind.IDLE_TIMEOUT, null);
+        }
+        return Long.MAX_VALUE;
+    }
+
+    long idleTimeoutNanos() {
+        return route == null ? engine.idleTimeoutNanos : route.idleTimeoutNanos;
+    }
+
+    // ----------------------------------------------------------------------------------------------- upgrade
+
+    private void startTunnel(ResponseHead res) {
+        responseHeadReceived = true;
+        responseStarted = true;
+        responseHeadNanos = upstreamActivityNanos;
+        cancelHeaderTimer();
+        status = 101;
+        HeaderBlock h = res.headers();
+        String protocol = HopByHop.strip(h, false);
+        h.add("Connection", "Upgrade");
+        h.add("Upgrade", protocol != null ? protocol : upgradeProtocol);
+        client.writeAndFlush(res, client.voidPromise());
+        BackendHandler handler = be;
+        Channel up = upstream;
+        be = null;
+        upstream = null;
+        handler.detach();
+        ByteBuf fromUpstream = handler.decoder().detachRemaining();
+        ByteBuf fromClient = fe.detachForTunnel();
+        Tunnel.join(client, up, fromClient, fromUpstream, route.idleTimeoutNanos, (clientToUpstream, upstreamToClient) -> {
+            requestBytes += clientToUpstream;
+            responseBytes += upstreamToClient;
+            upstreamEndNanos = System.nanoTime();
+            responseDone = true;
+            requestComplete = true;
+            end();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ failure
+
+    private Phase currentPhase(boolean clientSide) {
+        if (clientSide && !requestComplete) {
+            return Phase.CLIENT_READ;
+        }
+        if (upstream == null && !responseHeadReceived) {
+            return route == null || target == null ? Phase.SELECT_UPSTREAM : Phase.CONNECT;
+        }
+        if (!requestSent) {
+            return Phase.WRITE_REQUEST;
+        }
+        return responseHeadReceived ? Phase.STREAM_RESPONSE : Phase.AWAIT_RESPONSE_HEAD;
+    }
+
+    void fail(Phase phase, FailureKind kind, Throwable cause) {
+        failWithStatus(phase, kind, cause, 0);
+    }
+
+    /**
+     * Classifies and handles a failure: the upstream connection is closed (never reused); the client gets the status
+     * if nothing of the response was sent, otherwise its connection is closed so that a truncated body is never
+     * taken for a complete one.
+     *
+     * @param specificStatus for client protocol errors, the parser's specific 4xx (413, 414, 431...), which wins
+     *                       over a generic 400
+     */
+    private void failWithStatus(Phase phase, FailureKind kind, Throwable cause, int specificStatus) {
+        if (ended) {
+            return;
+        }
+        ErrorClassifier classifier = route != null ? route.classifier : engine.defaultClassifier;
+        Classification c;
+        try {
+            c = classifier.classify(new ProxyError(phase, kind, cause, responseStarted));
+        } catch (RuntimeException e) {
+            LOG.error("{} error classifier threw on {} {}; using the standard classification", fe.id(), phase, kind, e);
+            c = null;
+        }
+        if (c == null) {
+            c = dev.proxykit.api.ErrorClassifier.standard().classify(new ProxyError(phase, kind, cause, responseStarted));
+        }
+        int st = specificStatus != 0 && c.status() == 400 ? specificStatus : c.status();
+        failurePhase = phase;
+        failureReason = c.reason();
+        logFailure(phase, kind, cause, st, c.reason());
+
+        cancelHeaderTimer();
+        if (be != null) {
+            be.detach();
+            upstream.close();
+            be = null;
+            upstream = null;
+        }
+        releasePending();
+        if (kind == FailureKind.CLIENT_CLOSED) {
+            status = st;
+            clientKeepAlive = false;
+            fe.closeNow();
+            end();
+            return;
+        }
+        if (responseStarted) {
+            if (status == 0) {
+                status = st;
+            }
+            clientKeepAlive = false;
+            client.flush();
+            fe.closeNow();
+            end();
+            return;
+        }
+        status = st;
+        respondError(st);
+    }
+
+    private void logFailure(Phase phase, FailureKind kind, Throwable cause, int st, String reason) {
+        String routeName = route == null ? "-" : route.name;
+        String where = target == null ? "" : " upstream " + target.upstream.address();
+        String why = cause == null ? "" : ": " + cause;
+        if (kind == FailureKind.CLIENT_CLOSED || st < 500) {
+            LOG.info("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
+                    reason, phase, where, why);
+        } else {
+            LOG.warn("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
+                    reason, phase, where, why);
+        }
+    }
+
+    /** Answers without an upstream (404 no route, 405 CONNECT). */
+    private void respondLocally(int st, Phase phase, String reason) {
+        status = st;
+        failurePhase = phase;
+        failureReason = reason;
+        respondError(st);
+    }
+
+    /** Writes an error response, then ends the exchange once the request body has been read (or discarded). */
+    private void respondError(int st) {
+        boolean bodyDone = requestComplete || bodyless;
+        clientKeepAlive = head.isKeepAlive() && !engine.draining && !fe.closing() && !forceClose
+                && (bodyDone || head.bodyKind() == BodyKind.LENGTH && head.contentLength() <= DISCARD_LIMIT
+                    || head.bodyKind() == BodyKind.CHUNKED);
+        if (failurePhase == Phase.CLIENT_READ && !requestComplete) {
+            clientKeepAlive = false;
+        }
+        ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"));
+        responseStarted = true;
+        responseDone = true;
+        if (!clientKeepAlive) {
+            fe.closeAfterFlush();
+        } else if (!bodyDone) {
+            discarding = true; // read the rest of the body and drop it, so the connection can carry on
+        }
+        end();
+    }
+
+    private void discard(int n) {
+        discardedBytes += n;
+        if (discarding && discardedBytes > DISCARD_LIMIT) {
+            clientKeepAlive = false;
+            fe.closeNow();
+        }
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            Object msg;
+            while ((msg = pending.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    private void cancelHeaderTimer() {
+        if (headerTimer != null) {
+            headerTimer.cancel(false);
+            headerTimer = null;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- end
+
+    /** Logs the exchange and hands the client connection back to its handler; runs once. */
+    private void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        cancelHeaderTimer();
+        releasePending();
+        logAccess();
+        if (!requestComplete && !bodyless) {
+            if (!discarding) {
+                // the upstream answered before the whole body arrived: drop the rest, then carry on
+                discarding = true;
+            }
+            return; // onRequestEnd finishes it
+        }
+        if (responseDone || !clientKeepAlive) {
+            fe.exchangeDone(this, clientKeepAlive);
+        }
+    }
+
+    boolean isEnded() {
+        return ended;
+    }
+
+    boolean isRequestComplete() {
+        return requestComplete || bodyless;
+    }
+
+    private void logAccess() {
+        long now = System.nanoTime();
+        AccessRecord record = AccessRecord.builder()
+                .connectionId(fe.id())
+                .startEpochMillis(startMillis)
+                .clientAddress(inbound.clientAddress())
+                .method(head.method())
+                .target(receivedTarget)
+                .protocol(head.protocol())
+                .host(inbound.authority())
+                .referer(head.headers().get("Referer"))
+                .userAgent(head.headers().get("User-Agent"))
+                .status(status)
+                .requestBodyBytes(requestBytes)
+                .responseBodyBytes(responseBytes)
+                .route(route == null ? null : route.name)
+                .upstream(target == null ? null : target.upstream.address())
+                .attempts(attempts)
+                .totalNanos(now - startNanos)
+                .connectNanos(connectedNanos < 0 ? -1 : connectedNanos - acquireNanos)
+                .upstreamHeaderNanos(responseHeadNanos < 0 || requestSentNanos < 0 ? -1
+                        : Math.max(0, responseHeadNanos - requestSentNanos))
+                .upstreamTotalNanos(upstreamEndNanos < 0 || connectedNanos < 0 ? -1 : upstreamEndNanos - connectedNanos)
+                .failure(failurePhase, failureReason)
+                .build();
+        AccessLogger logger = route != null ? route.accessLogger : engine.defaultAccessLogger;
+        try {
+            logger.log(record);
+        } catch (RuntimeException e) {
+            LOG.warn("{} access logger threw; record lost: {}", fe.id(), record, e);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package dev.proxykit.netty;
+
+import dev.proxykit.api.AccessRecord;
+import dev.proxykit.api.Phase;
+import dev.proxykit.netty.http1.DecodeFailure;
+import dev.proxykit.netty.http1.Http1Decoder;
+import dev.proxykit.netty.http1.LastChunk;
+import dev.proxykit.netty.http1.RequestHead;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a client connection: starts an {@link Exchange} per request, one at a time (the decoder
+ * pauses after each request until its response is done), feeds it the request body, and owns the connection's
+ * reading switch and timer. Lives on the connection's event loop; plain fields.
+ *
+ * <p>Reading is on unless something blocks it: the exchange is still connecting upstream, the upstream connection
+ * is not writable (backpressure), or too many pipelined bytes wait behind the current request.
+ *
+ * <p>The connection's single timer enforces, by state: {@code client-header} while a request head is being
+ * received (408, then close), {@code idle} between requests (silent close, as a keep-alive timeout), and the
+ * route's {@code idle} during an exchange.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger("proxykit.connection");
+
+    static final int BLOCK_CONNECTING = 1;
+    static final int BLOCK_UPSTREAM_FULL = 2;
+    static final int BLOCK_PIPELINE_FULL = 4;
+
+    /** Pipelined bytes held behind the current request before reading stops. */
+    private static final int PIPELINE_BUFFER_LIMIT = 64 * 1024;
+
+    private final Engine engine;
+    private final String scheme;
+    private ChannelHandlerContext ctx;
+    private Channel channel;
+    private Http1Decoder decoder;
+    private String id;
+    private InetSocketAddress remote;
+
+    private Exchange exchange;
+    private String absoluteAuthority;
+    private int blockers;
+    private boolean closing;
+    private boolean tunneling;
+
+    private long activityNanos;
+    private long headStartNanos;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
+
+    FrontendHandler(Engine engine, String scheme) {
+        this.engine = engine;
+        this.scheme = scheme;
+    }
+
+    String id() {
+        return id;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** The authority of an absolute-form request target, or {@code null} for origin-form. */
+    String absoluteAuthority() {
+        return absoluteAuthority;
+    }
+
+    /** Whether the connection closes after the current exchange. */
+    boolean closing() {
+        return closing;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.decoder = ctx.pipeline().get(Http1Decoder.class);
+        this.id = "c" + engine.connectionIds.incrementAndGet();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        remote = (InetSocketAddress) channel.remoteAddress();
+        activityNanos = System.nanoTime();
+        headStartNanos = activityNanos; // client-header timeout counts from the connection, like nginx
+        engine.clients.add(channel);
+        if (engine.draining) {
+            channel.close();
+            return;
+        }
+        armTimer(activityNanos + engine.clientHeaderTimeoutNanos);
+        ctx.fireChannelActive();
+    }
+
+    // -------------------------------------------------------------------------------------------- messages
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Exchange ex = exchange;
+        if (msg instanceof ByteBuf) {
+            if (ex != null) {
+                ex.onRequestContent((ByteBuf) msg);
+            } else {
+                ((ByteBuf) msg).release();
+            }
+        } else if (msg instanceof LastChunk) {
+            if (ex != null) {
+                ex.onRequestEnd((LastChunk) msg);
+            }
+        } else if (msg instanceof RequestHead) {
+            onRequestHead((RequestHead) msg);
+        } else if (msg instanceof DecodeFailure) {
+            onDecodeFailure((DecodeFailure) msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequestHead(RequestHead head) {
+        headStartNanos = 0;
+        String received = head.target();
+        InetSocketAddress client = remote;
+        String authority = head.headers().get("Host");
+        absoluteAuthority = null;
+        if (isAbsoluteForm(received)) {
+            // RFC 9112 3.2.2: the target's authority wins over Host; the upstream gets origin-form
+            int start = received.indexOf("://") + 3;
+            int slash = received.indexOf('/', start);
+            int query = received.indexOf('?', start);
+            int end = slash < 0 ? (query < 0 ? received.length() : query) : (query < 0 ? slash : Math.min(slash, query));
+            absoluteAuthority = received.substring(start, end);
+            String rest = received.substring(end);
+            head.target(rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest);
+            authority = absoluteAuthority;
+        }
+        Exchange ex = new Exchange(engine, this, head, new InboundRequest(head, client, scheme, authority), received);
+        exchange = ex;
+        ex.start();
+        if (exchange == ex && !ex.isEnded()) {
+            armTimer(System.nanoTime() + ex.idleTimeoutNanos());
+        }
+    }
+
+    private static boolean isAbsoluteForm(String target) {
+        return target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    private void onDecodeFailure(DecodeFailure failure) {
+        Exchange ex = exchange;
+        if (ex != null) {
+            ex.onClientProtocolError(failure);
+            return;
+        }
+        // a head that could not be read: answer and close; nothing reached an upstream
+        LOG.info("{} {}: {} {}", id, remote, failure.status(), failure.message());
+        AccessRecord record = AccessRecord.builder()
+                .connectionId(id)
+                .startEpochMillis(System.currentTimeMillis())
+                .clientAddress(remote)
+                .status(failure.status())
+                .failure(Phase.CLIENT_READ, reasonFor(failure.status()))
+                .build();
+        try {
+            engine.defaultAccessLogger.log(record);
+        } catch (RuntimeException e) {
+            LOG.warn("{} access logger threw; record lost: {}", id, record, e);
+        }
+        ErrorResponses.write(channel, failure.status(), false, false);
+        closeAfterFlush();
+    }
+
+    static String reasonFor(int status) {
+        switch (status) {
+            case 408:
+                return "client_header_timeout";
+            case 413:
+                return "request_body_too_large";
+            case 414:
+                return "request_line_too_long";
+            case 431:
+                return "request_header_too_large";
+            case 501:
+                return "not_implemented";
+            case 505:
+                return "http_version_not_supported";
+            default:
+                return "bad_request";
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        activityNanos = System.nanoTime();
+        Exchange ex = exchange;
+        if (ex != null) {
+            ex.flushUpstream();
+            if (ex.isRequestComplete() && decoder.bufferedBytes() > PIPELINE_BUFFER_LIMIT) {
+                // pipelined requests wait in the decoder; stop reading before they pile up
+                block(BLOCK_PIPELINE_FULL, true);
+            }
+        } else if (headStartNanos == 0 && decoder.isReadingHead()) {
+            headStartNanos = activityNanos;
+            armTimer(activityNanos + engine.clientHeaderTimeoutNanos);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange ex = exchange;
+        if (ex != null) {
+            ex.onClientWritabilityChanged(channel.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        Exchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.onClientGone(null);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Exchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.onClientGone(cause);
+        } else if (!(cause instanceof IOException)) {
+            LOG.warn("{} {}: unexpected error on an idle connection", id, remote, cause);
+        }
+        ctx.close();
+    }
+
+    // ------------------------------------------------------------------------------------ exchange control
+
+    /** Turns one reason to stop reading on or off; reading runs when no reason is left. */
+    void block(int reason, boolean on) {
+        int before = blockers;
+        blockers = on ? blockers | reason : blockers & ~reason;
+        if ((before == 0) != (blockers == 0)) {
+            channel.config().setAutoRead(blockers == 0);
+        }
+    }
+
+    /**
+     * The current exchange is over (its response sent and its request read). Keeps the connection for the next
+     * request, or closes it.
+     */
+    void exchangeDone(Exchange ex, boolean keepAlive) {
+        if (exchange != ex) {
+            return;
+        }
+        exchange = null;
+        if (!keepAlive || closing || engine.draining || !channel.isActive()) {
+            closeAfterFlush();
+            return;
+        }
+        block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
+        activityNanos = System.nanoTime();
+        armTimer(activityNanos + engine.idleTimeoutNanos);
+        decoder.resume();
+    }
+
+    /** Closes once what was written has been flushed. */
+    void closeAfterFlush() {
+        closing = true;
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Closes now, dropping anything unflushed. */
+    void closeNow() {
+        closing = true;
+        channel.close();
+    }
+
+    /** Starts graceful shutdown for this connection: close now if idle, else after the current exchange. */
+    void drain() {
+        closing = true;
+        if (exchange == null && !tunneling) {
+            channel.close();
+        }
+    }
+
+    /**
+     * The connection becomes a tunnel after 101: this handler, the codec and the timer leave the pipeline. Returns
+     * the bytes the client sent after its request, if any (the caller owns them).
+     */
+    ByteBuf detachForTunnel() {
+        tunneling = true;
+        exchange = null;
+        cancelTimer();
+        block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
+        ByteBuf rest = decoder.detachRemaining();
+        ctx.pipeline().remove(decoder);
+        ctx.pipeline().remove("encoder");
+        ctx.pipeline().remove(this);
+        return rest;
+    }
+
+    // ------------------------------------------------------------------------------------------------ timer
+
+    private void armTimer(long deadline) {
+        if (timer != null) {
+            if (timerDeadline - deadline <= 0) {
+                return; // fires earlier anyway and re-evaluates
+            }
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        long delay = Math.max(0, deadline - System.nanoTime());
+        timer = channel.eventLoop().schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (!channel.isActive() || tunneling) {
+            return;
+        }
+        long now = System.nanoTime();
+        Exchange ex = exchange;
+        long next;
+        if (ex != null) {
+            next = ex.checkIdle(now, activityNanos);
+        } else if (headStartNanos != 0) {
+            long deadline = headStartNanos + engine.clientHeaderTimeoutNanos;
+            if (now - deadline >= 0) {
+                onClientHeaderTimeout();
+                return;
+            }
+            next = deadline;
+        } else {
+            long deadline = activityNanos + engine.idleTimeoutNanos;
+            if (now - deadline >= 0) {
+                channel.close(); // keep-alive timeout: silent, like nginx
+                return;
+            }
+            next = deadline;
+        }
+        if (next != Long.MAX_VALUE && channel.isActive()) {
+            armTimer(next);
+        }
+    }
+
+    private void onClientHeaderTimeout() {
+        if (!decoder.isReadingHead()) {
+            channel.close(); // connected and sent nothing: close quietly
+            return;
+        }
+        LOG.info("{} {}: request head not received within the client-header timeout", id, remote);
+        DecodeFailure timeout = new DecodeFailure(408, "client-header timeout", false);
+        onDecodeFailure(timeout);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.proxykit.netty;
+
+import dev.proxykit.api.AccessLogger;
+import dev.proxykit.api.Director;
+import dev.proxykit.api.ErrorClassifier;
+import dev.proxykit.api.Upstream;
+import dev.proxykit.api.UpstreamSelector;
+import dev.proxykit.runtime.config.ProxySettings;
+import dev.proxykit.runtime.config.RouteSettings;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running network side of a proxy: event loops, listening sockets, client connections and upstream pools. Built
+ * by the runtime from validated settings and plugin instances; knows nothing of configuration files or plugins.
+ *
+ * <p>Thread-safe: {@link #bind()} and {@link #shutdown(Duration)} may be called from any thread but not
+ * concurrently with each other.
+ */
+public final class ProxyEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyEngine.class);
+
+    private final ProxySettings settings;
+    private final Transport transport;
+    private final MultiThreadIoEventLoopGroup group;
+    private final DnsAddressResolverGroup resolver;
+    private final ChannelGroup clients;
+    private final Engine engine;
+    private final List<Channel> servers = new ArrayList<>();
+    private final List<InetSocketAddress> addresses = new ArrayList<>();
+    private boolean shutDown;
+
+    /**
+     * Creates the event loops (not yet listening).
+     *
+     * @param routes            the built routes, in match order
+     * @param defaultClassifier for requests that match no route
+     * @param defaultLogger     for requests that match no route
+     */
+    public ProxyEngine(ProxySettings settings, Transport transport, List<Route> routes,
+                       ErrorClassifier defaultClassifier, AccessLogger defaultLogger) {
+        this.settings = settings;
+        this.transport = transport;
+        this.group = transport.newGroup(settings.workers(), "worker");
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(transport.socketChannel()));
+        this.clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        this.engine = new Engine(routes, transport, defaultClassifier, defaultLogger,
+                settings.limits().maxRequestLine(), settings.limits().maxRequestHeaderSize(),
+                settings.limits().maxResponseHeaderSize(), settings.limits().maxRequestBody(),
+                settings.timeouts().clientHeader().toNanos(), settings.timeouts().idle().toNanos(),
+                settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(), resolver, clients);
+    }
+
+    /**
+     * Builds one route from its settings and its plugin instances. Runs at start-up.
+     *
+     * @param upstreamTls the TLS context for the route's https upstreams, or {@code null} when it has none
+     */
+    public static Route newRoute(RouteSettings rs, UpstreamSelector selector, List<Director> directors,
+                                 ErrorClassifier classifier, AccessLogger accessLogger, SslContext upstreamTls) {
+        List<UpstreamTarget> targets = new ArrayList<>();
+        for (Upstream u : rs.upstreams()) {
+            targets.add(new UpstreamTarget(u, u.isSecure() ? upstreamTls : null));
+        }
+        return new Route(rs.name(), rs.matchHost(), rs.matchPathPrefix(), targets, selector, directors, classifier,
+                accessLogger, rs.timeouts(), rs.forwarded(), rs.mergeSlashes());
+    }
+
+    /**
+     * Binds every listen address and starts accepting.
+     *
+     * @return the bound addresses (real ports for port 0)
+     * @throws Exception when an address cannot be bound; nothing stays bound then
+     */
+    public List<InetSocketAddress> bind() throws Exception {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ServerInitializer(engine));
+        try {
+            for (InetSocketAddress address : settings.listen()) {
+                ChannelFuture f = b.bind(address).await();
+                if (!f.isSuccess()) {
+                    throw new BindFailure(address, f.cause());
+                }
+                servers.add(f.channel());
+                addresses.add((InetSocketAddress) f.channel().localAddress());
+            }
+        } catch (Exception e) {
+            for (Channel s : servers) {
+                s.close().awaitUninterruptibly();
+            }
+            servers.clear();
+            addresses.clear();
+            throw e;
+        }
+        return List.copyOf(addresses);
+    }
+
+    /** The bound addresses. */
+    public List<InetSocketAddress> addresses() {
+        return List.copyOf(addresses);
+    }
+
+    /** The transport in use. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Open client connections, for tests and metrics. */
+    public int openConnections() {
+        return clients.size();
+    }
+
+    /**
+     * Stops accepting, closes idle client connections, lets in-flight exchanges finish (each connection closes when
+     * its exchange does) for at most {@code grace}, then closes everything and stops the event loops. Blocks.
+     */
+    public void shutdown(Duration grace) {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
+        engine.draining = true;
+        for (Channel s : servers) {
+            s.close().awaitUninterruptibly();
+        }
+        for (Channel c : clients) {
+            c.eventLoop().execute(() -> {
+                FrontendHandler fe = c.pipeline().get(FrontendHandler.class);
+                if (fe != null) {
+                    fe.drain();
+                }
+            });
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!clients.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!clients.isEmpty()) {
+            LOG.warn("shutdown grace period of {} elapsed with {} connection(s) still busy; closing them",
+                    grace, clients.size());
+            clients.close().awaitUninterruptibly();
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        resolver.close();
+    }
+
+    /** An address that could not be bound. */
+    public static final class BindFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BindFailure(InetSocketAddress address, Throwable cause) {
+            super("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
+                    + (cause == null ? "unknown error" : cause.getMessage()), cause);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.proxykit.netty;
+
+import dev.proxykit.api.AccessLogger;
+import dev.proxykit.api.Director;
+import dev.proxykit.api.ErrorClassifier;
+import dev.proxykit.api.Upstream;
+import dev.proxykit.api.UpstreamSelector;
+import dev.proxykit.runtime.config.Cidr;
+import dev.proxykit.runtime.config.ForwardedSettings;
+import dev.proxykit.runtime.config.Timeouts;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A route as the hot path uses it: matcher, the current picker, directors, classifier, logger, timeouts in nanos,
+ * and the connectable upstream targets. Built once at start, off the event loops; only {@link #picker} changes
+ * (replaced as a whole when the live set changes).
+ */
+public final class Route {
+
+    final String name;
+    private final String host;
+    private final boolean wildcardHost;
+    private final String pathPrefix;
+    final List<Upstream> upstreams;
+    final UpstreamSelector selector;
+    volatile UpstreamSelector.Picker picker;
+    private final Map<Upstream, UpstreamTarget> targetsByIdentity;
+    private final Map<Upstream, UpstreamTarget> targetsByValue;
+    final Director[] directors;
+    final ErrorClassifier classifier;
+    final AccessLogger accessLogger;
+    final int connectTimeoutMillis;
+    final long responseHeaderTimeoutNanos;
+    final long idleTimeoutNanos;
+    final ForwardedSettings forwarded;
+    final boolean mergeSlashes;
+
+    Route(String name, String matchHost, String matchPathPrefix, List<UpstreamTarget> targets,
+          UpstreamSelector selector, List<Director> directors, ErrorClassifier classifier, AccessLogger accessLogger,
+          Timeouts timeouts, ForwardedSettings forwarded, boolean mergeSlashes) {
+        this.name = name;
+        if (matchHost != null && matchHost.startsWith("*.")) {
+            this.host = matchHost.substring(1).toLowerCase(Locale.ROOT);
+            this.wildcardHost = true;
+        } else {
+            this.host = matchHost == null ? null : matchHost.toLowerCase(Locale.ROOT);
+            this.wildcardHost = false;
+        }
+        this.pathPrefix = matchPathPrefix;
+        this.upstreams = targets.stream().map(t -> t.upstream).toList();
+        this.targetsByIdentity = new IdentityHashMap<>();
+        this.targetsByValue = new HashMap<>();
+        for (UpstreamTarget t : targets) {
+            targetsByIdentity.put(t.upstream, t);
+            targetsByValue.put(t.upstream, t);
+        }
+        this.selector = selector;
+        this.picker = selector.picker(upstreams);
+        this.directors = directors.toArray(new Director[0]);
+        this.classifier = classifier;
+        this.accessLogger = accessLogger;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeouts.connect().toMillis());
+        this.responseHeaderTimeoutNanos = timeouts.responseHeader().toNanos();
+        this.idleTimeoutNanos = timeouts.idle().toNanos();
+        this.forwarded = forwarded;
+        this.mergeSlashes = mergeSlashes;
+    }
+
+    /** The route's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Whether this route serves a request for {@code authority} (Host, port ignored) and {@code path} (raw). */
+    boolean matches(String authority, String path) {
+        if (host != null) {
+            if (authority == null) {
+                return false;
+            }
+            String h = hostWithoutPort(authority);
+            if (wildcardHost ? !(h.length() > host.length() && h.regionMatches(true, h.length() - host.length(),
+                    host, 0, host.length())) : !h.equalsIgnoreCase(host)) {
+                return false;
+            }
+        }
+        return pathPrefix == null || path.startsWith(pathPrefix);
+    }
+
+    /** The connectable target for an upstream a picker returned, or {@code null} if it is not one of this route's. */
+    UpstreamTarget target(Upstream u) {
+        UpstreamTarget t = targetsByIdentity.get(u);
+        return t != null ? t : targetsByValue.get(u);
+    }
+
+    /** Whether {@code address} is a trusted proxy for this route. */
+    boolean trusts(InetAddress address) {
+        for (Cidr c : forwarded.trustedProxies()) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String hostWithoutPort(String authority) {
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.indexOf(':');
+        return colon < 0 ? authority : authority.substring(0, colon);
+    }
+
+    static long millisToNanos(long ms) {
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

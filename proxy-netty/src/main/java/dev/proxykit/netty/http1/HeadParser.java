@@ -1,0 +1,504 @@
+package dev.proxykit.netty.http1;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses a complete message head (start line, fields, final empty line) held in a {@code byte[]}.
+ *
+ * <p>Requests are parsed strictly, as RFC 9112 asks of a server that must never let a request reach an upstream
+ * ambiguously: CRLF line endings only (a bare CR or LF is 400), single spaces in the request line, no obs-fold, no
+ * whitespace before a colon or inside a name, no CR, NUL or other control character in a value, exactly one Host in
+ * HTTP/1.1, no Content-Length together with Transfer-Encoding, no two differing Content-Lengths, nothing but digits
+ * in a Content-Length, and {@code chunked} as the only transfer coding (others are 501, like nginx).
+ *
+ * <p>Responses from upstreams are parsed as RFC 9112 asks of a proxy: whitespace before a colon is removed, obs-fold
+ * is replaced by a space, a bare LF ends a line; anything that could change how the body is delimited (a bad
+ * Content-Length) or inject a line (CR or NUL in a value) is an invalid response.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class HeadParser {
+
+    /** Octets allowed in a request target: visible ASCII and obs-text, as nginx accepts. */
+    private static final boolean[] TARGET = new boolean[256];
+    /** Octets allowed in a field value: HTAB, SP, visible ASCII, obs-text. */
+    private static final boolean[] VALUE = new boolean[256];
+    /** Token characters (field names, methods). */
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (int c = 0x21; c <= 0xFF; c++) {
+            TARGET[c] = c != 0x7F;
+            VALUE[c] = c != 0x7F;
+        }
+        VALUE[' '] = true;
+        VALUE['\t'] = true;
+        for (int c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    private HeadParser() {
+    }
+
+    // ------------------------------------------------------------------------------------------ requests
+
+    static RequestHead parseRequest(byte[] b, int len) throws HttpParseException {
+        int lineEnd = requestLineEnd(b, 0, len);
+        // method
+        int p = 0;
+        while (p < lineEnd && TOKEN[b[p] & 0xFF]) {
+            p++;
+        }
+        if (p == 0 || p >= lineEnd || b[p] != ' ') {
+            throw bad("invalid method or separator in the request line");
+        }
+        String method = ascii(b, 0, p);
+        int targetStart = ++p;
+        while (p < lineEnd && TARGET[b[p] & 0xFF]) {
+            p++;
+        }
+        if (p == targetStart || p >= lineEnd || b[p] != ' ') {
+            throw bad("invalid request target or separator in the request line");
+        }
+        String target = new String(b, targetStart, p - targetStart, StandardCharsets.ISO_8859_1);
+        int versionStart = ++p;
+        boolean http11 = parseRequestVersion(b, versionStart, lineEnd);
+
+        HeaderBlock headers = new HeaderBlock(b, 16);
+        int end = parseRequestFields(b, lineEnd + 2, len, headers);
+        if (end != len) {
+            throw bad("unexpected bytes after the header block");
+        }
+        return requestSemantics(method, target, http11, headers, len);
+    }
+
+    /** Index of the CR that ends the request line; rejects bare CR/LF and control characters in it. */
+    private static int requestLineEnd(byte[] b, int from, int len) throws HttpParseException {
+        for (int i = from; i < len; i++) {
+            byte c = b[i];
+            if (c == '\r') {
+                if (i + 1 < len && b[i + 1] == '\n') {
+                    return i;
+                }
+                throw bad("bare CR in the request line");
+            }
+            if (c == '\n') {
+                throw bad("bare LF in the request line (expected: CRLF)");
+            }
+        }
+        throw bad("unterminated request line");
+    }
+
+    private static boolean parseRequestVersion(byte[] b, int start, int end) throws HttpParseException {
+        if (end - start == 8 && b[start] == 'H' && b[start + 1] == 'T' && b[start + 2] == 'T' && b[start + 3] == 'P'
+                && b[start + 4] == '/' && isDigit(b[start + 5]) && b[start + 6] == '.' && isDigit(b[start + 7])) {
+            int major = b[start + 5] - '0';
+            int minor = b[start + 7] - '0';
+            if (major == 1 && minor == 1) {
+                return true;
+            }
+            if (major == 1 && minor == 0) {
+                return false;
+            }
+            throw new HttpParseException(505, "HTTP version " + major + "." + minor + " is not supported");
+        }
+        throw bad("invalid HTTP version in the request line");
+    }
+
+    /** Parses strict request fields starting at {@code p}; returns the index after the final CRLF. */
+    static int parseRequestFields(byte[] b, int p, int len, HeaderBlock headers) throws HttpParseException {
+        while (true) {
+            if (p >= len) {
+                throw bad("unterminated header block");
+            }
+            byte first = b[p];
+            if (first == '\r') {
+                if (p + 1 < len && b[p + 1] == '\n') {
+                    return p + 2;
+                }
+                throw bad("bare CR in the header block");
+            }
+            if (first == '\n') {
+                throw bad("bare LF in the header block (expected: CRLF)");
+            }
+            if (first == ' ' || first == '\t') {
+                throw bad("obs-fold or whitespace at the start of a header line");
+            }
+            int nameStart = p;
+            while (p < len && TOKEN[b[p] & 0xFF]) {
+                p++;
+            }
+            if (p >= len || b[p] != ':') {
+                byte c = p < len ? b[p] : 0;
+                throw bad(c == ' ' || c == '\t' ? "whitespace before the colon or inside a header name"
+                        : "invalid character 0x" + Integer.toHexString(c & 0xFF) + " in a header name");
+            }
+            if (p == nameStart) {
+                throw bad("empty header name");
+            }
+            int nameEnd = p++;
+            while (p < len && (b[p] == ' ' || b[p] == '\t')) {
+                p++;
+            }
+            int valueStart = p;
+            int valueEnd = p;
+            while (p < len) {
+                int c = b[p] & 0xFF;
+                if (c == '\r') {
+                    break;
+                }
+                if (!VALUE[c]) {
+                    throw bad(c == '\n' ? "bare LF in a header value (expected: CRLF)"
+                            : "invalid character 0x" + Integer.toHexString(c) + " in a header value");
+                }
+                if (c != ' ' && c != '\t') {
+                    valueEnd = p + 1;
+                }
+                p++;
+            }
+            if (p + 1 >= len || b[p + 1] != '\n') {
+                throw bad("bare CR in a header value");
+            }
+            headers.addRaw(nameStart, nameEnd - nameStart, valueStart, valueEnd - valueStart);
+            p += 2;
+        }
+    }
+
+    private static RequestHead requestSemantics(String method, String target, boolean http11, HeaderBlock headers,
+                                                int headLength) throws HttpParseException {
+        int hosts = 0;
+        int cl = -1;
+        long contentLength = -1;
+        boolean te = false;
+        boolean chunked = false;
+        boolean close = false;
+        boolean keepAliveToken = false;
+        boolean expectContinue = false;
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            if (headers.nameEquals(i, "host")) {
+                hosts++;
+                checkHost(headers.value(i));
+            } else if (headers.nameEquals(i, "content-length")) {
+                long v = parseContentLength(headers.value(i));
+                if (v < 0) {
+                    throw bad("invalid Content-Length \"" + headers.value(i) + "\"");
+                }
+                if (contentLength >= 0 && v != contentLength) {
+                    throw bad("two differing Content-Length values");
+                }
+                contentLength = v;
+                cl = i;
+            } else if (headers.nameEquals(i, "transfer-encoding")) {
+                te = true;
+                chunked = transferCodings(headers.value(i), chunked);
+            } else if (headers.nameEquals(i, "connection")) {
+                String v = headers.value(i);
+                close |= dev.proxykit.api.HeaderNames.listContains(v, "close");
+                keepAliveToken |= dev.proxykit.api.HeaderNames.listContains(v, "keep-alive");
+            } else if (headers.nameEquals(i, "expect")) {
+                expectContinue |= headers.value(i).equalsIgnoreCase("100-continue");
+            }
+        }
+        if (http11 && hosts == 0) {
+            throw bad("an HTTP/1.1 request without Host");
+        }
+        if (hosts > 1) {
+            throw bad("more than one Host header");
+        }
+        BodyKind body = BodyKind.NONE;
+        if (te) {
+            if (!http11) {
+                throw bad("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (cl >= 0) {
+                throw bad("both Content-Length and Transfer-Encoding");
+            }
+            if (!chunked) {
+                throw bad("Transfer-Encoding without chunked as the final coding");
+            }
+            body = BodyKind.CHUNKED;
+        } else if (cl >= 0) {
+            body = BodyKind.LENGTH;
+        }
+        boolean keepAlive = http11 ? !close : keepAliveToken && !close;
+        return new RequestHead(method, target, http11, headers, body, body == BodyKind.LENGTH ? contentLength : -1,
+                keepAlive, expectContinue && http11, headLength);
+    }
+
+    /**
+     * Checks a Transfer-Encoding field of a request: only {@code chunked}, once. Returns whether chunked was seen.
+     */
+    private static boolean transferCodings(String value, boolean chunkedBefore) throws HttpParseException {
+        boolean chunked = chunkedBefore;
+        for (String coding : value.split(",", -1)) {
+            String c = coding.trim();
+            if (c.isEmpty()) {
+                continue;
+            }
+            if (!c.equalsIgnoreCase("chunked")) {
+                throw new HttpParseException(501, "transfer coding \"" + c + "\" is not implemented");
+            }
+            if (chunked) {
+                throw bad("chunked applied more than once");
+            }
+            chunked = true;
+        }
+        return chunked;
+    }
+
+    /** A Host value: reg-name or IPv4, or an IPv6 literal in brackets, with an optional port; may be empty. */
+    private static void checkHost(String v) throws HttpParseException {
+        int i = 0;
+        int n = v.length();
+        if (n > 0 && v.charAt(0) == '[') {
+            int close = v.indexOf(']');
+            if (close < 0) {
+                throw bad("invalid Host \"" + v + "\"");
+            }
+            for (i = 1; i < close; i++) {
+                char c = v.charAt(i);
+                if (!(isHexChar(c) || c == ':' || c == '.')) {
+                    throw bad("invalid Host \"" + v + "\"");
+                }
+            }
+            i = close + 1;
+        } else {
+            for (; i < n && v.charAt(i) != ':'; i++) {
+                char c = v.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
+                if (!ok) {
+                    throw bad("invalid Host \"" + v + "\"");
+                }
+            }
+        }
+        if (i < n) {
+            if (v.charAt(i) != ':') {
+                throw bad("invalid Host \"" + v + "\"");
+            }
+            for (i++; i < n; i++) {
+                if (!isDigit((byte) v.charAt(i))) {
+                    throw bad("invalid port in Host \"" + v + "\"");
+                }
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- responses
+
+    /**
+     * Parses a response head.
+     *
+     * @param headRequest whether the request was HEAD (the response then has no body, whatever it declares)
+     * @throws HttpParseException with status 502 when the response is invalid
+     */
+    static ResponseHead parseResponse(byte[] b, int len, boolean headRequest) throws HttpParseException {
+        int lineEnd = lenientLineEnd(b, 0, len);
+        int lineEndExclusive = lineEnd > 0 && b[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+        // HTTP/1.x SP 3DIGIT [SP reason]
+        if (lineEndExclusive < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/'
+                || b[5] != '1' || b[6] != '.' || !isDigit(b[7]) || b[8] != ' '
+                || !isDigit(b[9]) || !isDigit(b[10]) || !isDigit(b[11])) {
+            throw invalidResponse("invalid status line");
+        }
+        boolean http11 = b[7] != '0';
+        int status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+        if (status < 100 || status > 599) {
+            throw invalidResponse("status " + status + " out of range");
+        }
+        String reason = "";
+        if (lineEndExclusive > 12) {
+            if (b[12] != ' ') {
+                throw invalidResponse("invalid status line");
+            }
+            for (int i = 13; i < lineEndExclusive; i++) {
+                int c = b[i] & 0xFF;
+                if (!VALUE[c]) {
+                    throw invalidResponse("invalid character 0x" + Integer.toHexString(c) + " in the reason phrase");
+                }
+            }
+            reason = new String(b, 13, lineEndExclusive - 13, StandardCharsets.ISO_8859_1);
+        }
+        HeaderBlock headers = new HeaderBlock(b, 16);
+        parseLenientFields(b, lineEnd + 1, len, headers);
+        return responseSemantics(status, reason, http11, headers, headRequest, len);
+    }
+
+    /**
+     * Parses response or trailer fields leniently (as a proxy must) from {@code p}; returns the index after the empty
+     * line.
+     */
+    static int parseLenientFields(byte[] b, int p, int len, HeaderBlock headers) throws HttpParseException {
+        while (true) {
+            if (p >= len) {
+                throw invalidResponse("unterminated header block");
+            }
+            int lineEnd = lenientLineEnd(b, p, len);
+            int end = lineEnd > p && b[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+            if (end == p) {
+                return lineEnd + 1;
+            }
+            byte first = b[p];
+            if (first == ' ' || first == '\t') {
+                // obs-fold: a proxy replaces it with a space (RFC 9112 section 5.2)
+                if (headers.size() == 0) {
+                    throw invalidResponse("whitespace before the first header line");
+                }
+                int last = headers.size() - 1;
+                String folded = new String(b, p, end - p, StandardCharsets.ISO_8859_1).trim();
+                checkLenientValue(b, p, end);
+                headers.setValue(last, headers.value(last) + (folded.isEmpty() ? "" : " " + folded));
+                p = lineEnd + 1;
+                continue;
+            }
+            int nameStart = p;
+            while (p < end && TOKEN[b[p] & 0xFF]) {
+                p++;
+            }
+            int nameEnd = p;
+            while (p < end && (b[p] == ' ' || b[p] == '\t')) {
+                p++; // whitespace before the colon: removed, as RFC 9112 section 5.1 asks of a proxy
+            }
+            if (p >= end || b[p] != ':' || nameEnd == nameStart) {
+                throw invalidResponse("invalid header line");
+            }
+            p++;
+            while (p < end && (b[p] == ' ' || b[p] == '\t')) {
+                p++;
+            }
+            int valueStart = p;
+            int valueEnd = end;
+            while (valueEnd > valueStart && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
+                valueEnd--;
+            }
+            checkLenientValue(b, valueStart, valueEnd);
+            headers.addRaw(nameStart, nameEnd - nameStart, valueStart, valueEnd - valueStart);
+            p = lineEnd + 1;
+        }
+    }
+
+    private static void checkLenientValue(byte[] b, int from, int to) throws HttpParseException {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xFF;
+            if (!VALUE[c]) {
+                throw invalidResponse("invalid character 0x" + Integer.toHexString(c) + " in a header value");
+            }
+        }
+    }
+
+    /** Index of the LF that ends the line starting at {@code from}; a CR not followed by LF is invalid. */
+    private static int lenientLineEnd(byte[] b, int from, int len) throws HttpParseException {
+        for (int i = from; i < len; i++) {
+            byte c = b[i];
+            if (c == '\n') {
+                return i;
+            }
+            if (c == '\r' && (i + 1 >= len || b[i + 1] != '\n')) {
+                throw invalidResponse("bare CR in the response head");
+            }
+        }
+        throw invalidResponse("unterminated line");
+    }
+
+    private static ResponseHead responseSemantics(int status, String reason, boolean http11, HeaderBlock headers,
+                                                  boolean headRequest, int headLength) throws HttpParseException {
+        long contentLength = -1;
+        boolean hasCl = false;
+        boolean te = false;
+        boolean lastChunked = false;
+        boolean close = false;
+        boolean keepAliveToken = false;
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            if (headers.nameEquals(i, "content-length")) {
+                long v = parseContentLength(headers.value(i));
+                if (v < 0 || (hasCl && v != contentLength)) {
+                    throw invalidResponse("invalid Content-Length \"" + headers.value(i) + "\"");
+                }
+                contentLength = v;
+                hasCl = true;
+            } else if (headers.nameEquals(i, "transfer-encoding")) {
+                te = true;
+                String[] codings = headers.value(i).split(",");
+                String last = codings.length == 0 ? "" : codings[codings.length - 1].trim();
+                lastChunked = last.equalsIgnoreCase("chunked");
+            } else if (headers.nameEquals(i, "connection")) {
+                String v = headers.value(i);
+                close |= dev.proxykit.api.HeaderNames.listContains(v, "close");
+                keepAliveToken |= dev.proxykit.api.HeaderNames.listContains(v, "keep-alive");
+            }
+        }
+        boolean keepAlive = http11 ? !close : keepAliveToken && !close;
+        BodyKind body;
+        if (headRequest || status < 200 || status == 204 || status == 304) {
+            body = BodyKind.NONE;
+        } else if (te) {
+            if (hasCl) {
+                headers.remove("Content-Length"); // Transfer-Encoding wins; never forward both (RFC 9112 6.3)
+                contentLength = -1;
+            }
+            body = lastChunked ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
+            keepAlive &= lastChunked;
+        } else if (hasCl) {
+            body = BodyKind.LENGTH;
+        } else {
+            body = BodyKind.UNTIL_CLOSE;
+            keepAlive = false;
+        }
+        return new ResponseHead(status, reason, http11, headers, body, body == BodyKind.LENGTH ? contentLength : -1,
+                keepAlive, headLength);
+    }
+
+    // ---------------------------------------------------------------------------------------------- shared
+
+    /** Digits only (a comma list of equal values allowed, as RFC 9110 8.6 permits); -1 when invalid. */
+    static long parseContentLength(String v) {
+        long result = -1;
+        for (String part : v.indexOf(',') >= 0 ? v.split(",", -1) : new String[] {v}) {
+            String s = part.trim();
+            if (s.isEmpty() || s.length() > 18) {
+                return -1;
+            }
+            long n = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < '0' || c > '9') {
+                    return -1;
+                }
+                n = n * 10 + (c - '0');
+            }
+            if (result >= 0 && n != result) {
+                return -1;
+            }
+            result = n;
+        }
+        return result;
+    }
+
+    private static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isHexChar(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    private static String ascii(byte[] b, int from, int to) {
+        return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    static HttpParseException bad(String message) {
+        return new HttpParseException(400, message);
+    }
+
+    static HttpParseException invalidResponse(String message) {
+        return new HttpParseException(502, message);
+    }
+}

@@ -1,0 +1,345 @@
+package dev.proxykit.netty.http1;
+
+import dev.proxykit.api.HeaderNames;
+import dev.proxykit.api.Headers;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The engine's {@link Headers}: fields that point into the received head bytes until something reads or changes
+ * them. Names and values that were received are written out again from those bytes, so their case and every octet
+ * survive untouched; Strings are made only when a plugin asks for one.
+ *
+ * <p>Not thread-safe: owned by one exchange on one event loop. The {@code byte[]} is shared between copies and
+ * never modified.
+ */
+public final class HeaderBlock implements Headers {
+
+    private static final int[] NO_OFFSETS = new int[0];
+    private static final String[] NO_STRINGS = new String[0];
+
+    private final byte[] raw;
+    /** Four ints per field: name start, name length, value start, value length in {@link #raw}; -1 when added. */
+    private int[] offsets;
+    /** Name strings: made lazily for received fields, given for added ones. */
+    private String[] names;
+    /** Value strings: made lazily for received fields, given for added or changed ones. */
+    private String[] values;
+    private int size;
+    private boolean readOnly;
+
+    /** An empty block with room for {@code capacity} fields. */
+    public HeaderBlock(int capacity) {
+        this(null, capacity);
+    }
+
+    HeaderBlock(byte[] raw, int capacity) {
+        this.raw = raw;
+        int c = Math.max(capacity, 4);
+        this.offsets = new int[c * 4];
+        this.names = new String[c];
+        this.values = new String[c];
+    }
+
+    private HeaderBlock(HeaderBlock from) {
+        this.raw = from.raw;
+        this.size = from.size;
+        if (from.size == 0) {
+            this.offsets = NO_OFFSETS;
+            this.names = NO_STRINGS;
+            this.values = NO_STRINGS;
+        } else {
+            this.offsets = Arrays.copyOf(from.offsets, from.size * 4 + 16);
+            this.names = Arrays.copyOf(from.names, from.size + 4);
+            this.values = Arrays.copyOf(from.values, from.size + 4);
+        }
+    }
+
+    /** A mutable copy sharing the received bytes. */
+    public HeaderBlock copy() {
+        return new HeaderBlock(this);
+    }
+
+    /** Makes this block refuse changes (the inbound view given to selectors and directors). */
+    public HeaderBlock readOnly() {
+        this.readOnly = true;
+        return this;
+    }
+
+    /** Appends a received field; used by the parser only. */
+    void addRaw(int nameStart, int nameLength, int valueStart, int valueLength) {
+        ensureCapacity();
+        int o = size * 4;
+        offsets[o] = nameStart;
+        offsets[o + 1] = nameLength;
+        offsets[o + 2] = valueStart;
+        offsets[o + 3] = valueLength;
+        names[size] = null;
+        values[size] = null;
+        size++;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public String name(int index) {
+        checkIndex(index);
+        String n = names[index];
+        if (n == null) {
+            int o = index * 4;
+            n = new String(raw, offsets[o], offsets[o + 1], StandardCharsets.ISO_8859_1);
+            names[index] = n;
+        }
+        return n;
+    }
+
+    @Override
+    public String value(int index) {
+        checkIndex(index);
+        String v = values[index];
+        if (v == null) {
+            int o = index * 4;
+            v = new String(raw, offsets[o + 2], offsets[o + 3], StandardCharsets.ISO_8859_1);
+            values[index] = v;
+        }
+        return v;
+    }
+
+    /** Whether the field at {@code index} has the name {@code name}, ignoring case, without making a String. */
+    public boolean nameEquals(int index, CharSequence name) {
+        String n = names[index];
+        if (n != null) {
+            return HeaderNames.equalsIgnoreCase(n, name);
+        }
+        int o = index * 4;
+        int len = offsets[o + 1];
+        if (len != name.length()) {
+            return false;
+        }
+        int start = offsets[o];
+        for (int i = 0; i < len; i++) {
+            int a = raw[start + i] & 0xFF;
+            int b = name.charAt(i);
+            if (a != b && lower(a) != lower(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the field at {@code index} has a name starting with {@code prefix}, ignoring case. */
+    public boolean nameStartsWith(int index, String prefix) {
+        String n = name(index);
+        return n.length() >= prefix.length() && n.regionMatches(true, 0, prefix, 0, prefix.length());
+    }
+
+    @Override
+    public String get(CharSequence name) {
+        int i = indexOf(name, 0);
+        return i < 0 ? null : value(i);
+    }
+
+    /** Index of the first field named {@code name} at or after {@code from}, or -1. */
+    public int indexOf(CharSequence name, int from) {
+        for (int i = from; i < size; i++) {
+            if (nameEquals(i, name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** How many fields are named {@code name}. */
+    public int count(CharSequence name) {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (nameEquals(i, name)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        return indexOf(name, 0) >= 0;
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        List<String> all = null;
+        for (int i = 0; i < size; i++) {
+            if (nameEquals(i, name)) {
+                if (all == null) {
+                    all = new ArrayList<>(2);
+                }
+                all.add(value(i));
+            }
+        }
+        return all == null ? Collections.emptyList() : all;
+    }
+
+    @Override
+    public Headers add(String name, String value) {
+        checkWritable();
+        HeaderNames.checkName(name);
+        HeaderNames.checkValue(name, value);
+        addUnchecked(name, value);
+        return this;
+    }
+
+    /** Appends a field the engine knows to be valid. */
+    void addUnchecked(String name, String value) {
+        ensureCapacity();
+        int o = size * 4;
+        offsets[o] = -1;
+        offsets[o + 2] = -1;
+        names[size] = name;
+        values[size] = value;
+        size++;
+    }
+
+    @Override
+    public Headers set(String name, String value) {
+        checkWritable();
+        HeaderNames.checkName(name);
+        HeaderNames.checkValue(name, value);
+        int first = indexOf(name, 0);
+        if (first < 0) {
+            addUnchecked(name, value);
+            return this;
+        }
+        name(first); // keep the received spelling of the name
+        values[first] = value;
+        offsets[first * 4 + 2] = -1;
+        removeFrom(name, first + 1);
+        return this;
+    }
+
+    @Override
+    public boolean remove(CharSequence name) {
+        checkWritable();
+        return removeFrom(name, 0);
+    }
+
+    /** Replaces the value of the field at {@code index}, keeping its name and position. */
+    public void setValue(int index, String value) {
+        checkWritable();
+        checkIndex(index);
+        HeaderNames.checkValue(name(index), value);
+        values[index] = value;
+        offsets[index * 4 + 2] = -1;
+    }
+
+    /** Removes the field at {@code index}. */
+    public void removeAt(int index) {
+        checkWritable();
+        checkIndex(index);
+        System.arraycopy(offsets, (index + 1) * 4, offsets, index * 4, (size - index - 1) * 4);
+        System.arraycopy(names, index + 1, names, index, size - index - 1);
+        System.arraycopy(values, index + 1, values, index, size - index - 1);
+        size--;
+        names[size] = null;
+        values[size] = null;
+    }
+
+    private boolean removeFrom(CharSequence name, int from) {
+        int out = from;
+        for (int i = from; i < size; i++) {
+            if (!nameEquals(i, name)) {
+                if (out != i) {
+                    System.arraycopy(offsets, i * 4, offsets, out * 4, 4);
+                    names[out] = names[i];
+                    values[out] = values[i];
+                }
+                out++;
+            }
+        }
+        boolean removed = out != size;
+        for (int i = out; i < size; i++) {
+            names[i] = null;
+            values[i] = null;
+        }
+        size = out;
+        return removed;
+    }
+
+    /**
+     * Writes every field as {@code name: value\r\n}: received names and values byte for byte from the received
+     * head, the others as one octet per char.
+     */
+    public void encode(ByteBuf out) {
+        for (int i = 0; i < size; i++) {
+            int o = i * 4;
+            String n = names[i];
+            if (offsets[o] >= 0) {
+                out.writeBytes(raw, offsets[o], offsets[o + 1]);
+            } else {
+                out.writeCharSequence(n, StandardCharsets.ISO_8859_1);
+            }
+            out.writeByte(':');
+            out.writeByte(' ');
+            if (offsets[o + 2] >= 0) {
+                out.writeBytes(raw, offsets[o + 2], offsets[o + 3]);
+            } else {
+                out.writeCharSequence(values[i], StandardCharsets.ISO_8859_1);
+            }
+            out.writeByte('\r');
+            out.writeByte('\n');
+        }
+    }
+
+    /** An upper bound of what {@link #encode(ByteBuf)} writes. */
+    public int encodedSizeEstimate() {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            int o = i * 4;
+            n += offsets[o] >= 0 ? offsets[o + 1] : names[i].length();
+            n += offsets[o + 2] >= 0 ? offsets[o + 3] : values[i].length();
+            n += 4;
+        }
+        return n;
+    }
+
+    private void ensureCapacity() {
+        if (size == names.length) {
+            int c = Math.max(8, size * 2);
+            offsets = Arrays.copyOf(offsets, c * 4);
+            names = Arrays.copyOf(names, c);
+            values = Arrays.copyOf(values, c);
+        }
+    }
+
+    private void checkWritable() {
+        if (readOnly) {
+            throw new UnsupportedOperationException("these headers are read-only: the inbound request cannot be "
+                    + "changed; directors change ProxyRequest.headers()");
+        }
+    }
+
+    private void checkIndex(int index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("index: " + index + " (expected: 0 <= index < " + size + ")");
+        }
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Headers[");
+        for (int i = 0; i < size; i++) {
+            b.append(i == 0 ? "" : ", ").append(name(i)).append(": ").append(value(i));
+        }
+        return b.append(']').toString();
+    }
+}

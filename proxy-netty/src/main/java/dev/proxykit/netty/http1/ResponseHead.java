@@ -1,0 +1,85 @@
+package dev.proxykit.netty.http1;
+
+/**
+ * A response status line and header block. Received from an upstream (then followed by body {@code ByteBuf}s and a
+ * {@link LastChunk} unless it is informational), or built by the engine to send to a client.
+ */
+public final class ResponseHead {
+
+    final int status;
+    final String reason;
+    final boolean http11;
+    final HeaderBlock headers;
+    BodyKind bodyKind;
+    long contentLength;
+    final boolean keepAlive;
+    final int headLength;
+
+    ResponseHead(int status, String reason, boolean http11, HeaderBlock headers, BodyKind bodyKind,
+                 long contentLength, boolean keepAlive, int headLength) {
+        this.status = status;
+        this.reason = reason;
+        this.http11 = http11;
+        this.headers = headers;
+        this.bodyKind = bodyKind;
+        this.contentLength = contentLength;
+        this.keepAlive = keepAlive;
+        this.headLength = headLength;
+    }
+
+    /**
+     * A response to send: the encoder writes {@code HTTP/1.1 status reason}, the headers, and frames the body as
+     * {@code bodyKind} says (adding {@code Transfer-Encoding: chunked} for CHUNKED; the caller sets Content-Length).
+     */
+    public static ResponseHead of(int status, String reason, HeaderBlock headers, BodyKind bodyKind, long length) {
+        return new ResponseHead(status, reason, true, headers, bodyKind, length, true, 0);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public boolean isHttp11() {
+        return http11;
+    }
+
+    public HeaderBlock headers() {
+        return headers;
+    }
+
+    public BodyKind bodyKind() {
+        return bodyKind;
+    }
+
+    /** Changes how the body is framed on the way out. */
+    public void bodyKind(BodyKind kind, long length) {
+        this.bodyKind = kind;
+        this.contentLength = length;
+    }
+
+    public long contentLength() {
+        return contentLength;
+    }
+
+    /** Whether the upstream allows reusing the connection after this response. */
+    public boolean isKeepAlive() {
+        return keepAlive;
+    }
+
+    public boolean isInformational() {
+        return status >= 100 && status < 200;
+    }
+
+    public int headLength() {
+        return headLength;
+    }
+
+    @Override
+    public String toString() {
+        return status + " " + reason + ' ' + headers;
+    }
+}
