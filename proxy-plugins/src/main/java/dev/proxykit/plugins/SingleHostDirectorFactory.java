@@ -37,8 +37,7 @@ public final class SingleHostDirectorFactory implements DirectorFactory {
 
     @Override
     public String description() {
-        return "Go's NewSingleHostReverseProxy: joins the upstream path prefix and the request path with one '/',"
-                + " merges the 'query' setting into the query; keeps Host, adds no User-Agent";
+        return "Go's NewSingleHostReverseProxy: upstream path + request path with one '/', 'query' merged, Host kept";
     }
 
     /**

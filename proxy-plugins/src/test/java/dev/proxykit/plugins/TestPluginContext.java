@@ -35,9 +35,20 @@ final class TestPluginContext implements PluginContext {
 
     /** The plugin's block in reference.conf, or an empty config when it has none. */
     static Config defaults(String name) {
-        Config reference = ConfigFactory.parseResources(TestPluginContext.class.getClassLoader(), "reference.conf");
-        String path = ConfigUtil.joinPath("proxykit", "plugins", name);
-        return reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
+        return defaultsBlockExists(name) ? reference().getConfig(path(name)) : ConfigFactory.empty();
+    }
+
+    /** Whether reference.conf has a {@code proxykit.plugins.NAME} block (possibly empty). */
+    static boolean defaultsBlockExists(String name) {
+        return reference().hasPath(path(name));
+    }
+
+    private static Config reference() {
+        return ConfigFactory.parseResources(TestPluginContext.class.getClassLoader(), "reference.conf");
+    }
+
+    private static String path(String name) {
+        return ConfigUtil.joinPath("proxykit", "plugins", name);
     }
 
     @Override
