@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.proxykit.api.AccessLogger;
 import dev.proxykit.api.AccessRecord;
 import dev.proxykit.api.Phase;
@@ -110,17 +109,9 @@ class CombinedAccessLoggerTest {
     }
 
     @Test
-    void logsOneLineAtInfoToTheConfiguredLogger() {
-        try (CapturedLogger captured = new CapturedLogger()) {
-            AccessLogger logger = create("logger = \"" + captured.name() + "\"");
-            AccessRecord record = AccessRecords.sample().build();
-            logger.log(record);
-            assertEquals(1, captured.events().size());
-            ILoggingEvent event = captured.events().get(0);
-            assertEquals(Level.INFO, event.getLevel());
-            assertEquals(captured.name(), event.getLoggerName());
-            assertEquals(new CombinedFormat(ZoneId.systemDefault()).apply(record), event.getFormattedMessage());
-        }
+    void logsEachRecordAsOneLineAtInfoToTheConfiguredLogger() {
+        CapturedLogger.assertLogsEachRecordAsOneInfoLine(CombinedAccessLoggerTest::create,
+                new CombinedFormat(ZoneId.systemDefault()));
     }
 
     @Test

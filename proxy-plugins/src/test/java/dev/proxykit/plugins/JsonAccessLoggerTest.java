@@ -4,8 +4,6 @@ import static dev.proxykit.plugins.ConfigAssertions.assertInvalid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
@@ -117,18 +115,9 @@ class JsonAccessLoggerTest {
     }
 
     @Test
-    void logsOneLineAtInfoToTheConfiguredLogger() {
-        try (CapturedLogger captured = new CapturedLogger()) {
-            AccessLogger logger = create("logger = \"" + captured.name() + "\"");
-            AccessRecord record = AccessRecords.sample().build();
-            logger.log(record);
-            logger.log(record);
-            assertEquals(2, captured.events().size());
-            ILoggingEvent event = captured.events().get(1);
-            assertEquals(Level.INFO, event.getLevel());
-            assertEquals(captured.name(), event.getLoggerName());
-            assertEquals(new JsonFormat(ZoneId.systemDefault()).apply(record), event.getFormattedMessage());
-        }
+    void logsEachRecordAsOneLineAtInfoToTheConfiguredLogger() {
+        CapturedLogger.assertLogsEachRecordAsOneInfoLine(JsonAccessLoggerTest::create,
+                new JsonFormat(ZoneId.systemDefault()));
     }
 
     @Test
