@@ -1,0 +1,95 @@
+package dev.proxykit.plugins;
+
+import dev.proxykit.api.AccessRecord;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Function;
+
+/**
+ * One JSON object per record, on one line and in ASCII:
+ * <pre>
+ * {"time":"2026-11-21T10:15:30.000Z","client":"127.0.0.1","method":"GET","target":"/a?b=1","protocol":"HTTP/1.1",
+ *  "host":"example.com","status":200,"request_bytes":0,"response_bytes":13,"referer":null,"user_agent":"curl/8.0",
+ *  "route":"route-0","upstream":"127.0.0.1:9292","attempts":1,"duration_ms":12.346,"connect_ms":1.000,
+ *  "upstream_header_ms":10.000,"upstream_ms":11.000,"error":null,"phase":null}
+ * </pre>
+ * {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
+ * milliseconds with three decimals; absent values are {@code null}. Strings escape {@code "} and {@code \} with a
+ * backslash and every char below 0x20 or from 0x7F as <code>&#92;u00XX</code>: chars 0x80-0xFF are octets of the
+ * wire, so the line stays ASCII. Immutable and thread-safe.
+ */
+final class JsonFormat implements Function<AccessRecord, String> {
+
+    private static final long MILLISECOND = 1_000_000L;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final DateTimeFormatter time;
+
+    JsonFormat(ZoneId zone) {
+        this.time = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX").withZone(zone);
+    }
+
+    @Override
+    public String apply(AccessRecord r) {
+        StringBuilder b = new StringBuilder(384);
+        b.append("{\"time\":\"");
+        time.formatTo(Instant.ofEpochMilli(r.startEpochMillis()), b);
+        b.append('"');
+        string(b, "client", AccessLogText.clientIp(r.clientAddress()));
+        string(b, "method", r.method());
+        string(b, "target", r.target());
+        string(b, "protocol", r.protocol());
+        string(b, "host", r.host());
+        b.append(",\"status\":").append(r.status());
+        b.append(",\"request_bytes\":").append(r.requestBodyBytes());
+        b.append(",\"response_bytes\":").append(r.responseBodyBytes());
+        string(b, "referer", r.referer());
+        string(b, "user_agent", r.userAgent());
+        string(b, "route", r.route());
+        string(b, "upstream", r.upstream());
+        b.append(",\"attempts\":").append(r.attempts());
+        millis(b, "duration_ms", r.totalNanos());
+        millis(b, "connect_ms", r.connectNanos());
+        millis(b, "upstream_header_ms", r.upstreamHeaderNanos());
+        millis(b, "upstream_ms", r.upstreamTotalNanos());
+        string(b, "error", r.failureReason());
+        string(b, "phase", r.failurePhase() == null ? null : r.failurePhase().name());
+        return b.append('}').toString();
+    }
+
+    private static void string(StringBuilder b, String key, String value) {
+        b.append(",\"").append(key).append("\":");
+        if (value == null) {
+            b.append("null");
+        } else {
+            quote(b, value);
+        }
+    }
+
+    private static void millis(StringBuilder b, String key, long nanos) {
+        b.append(",\"").append(key).append("\":");
+        if (nanos < 0) {
+            b.append("null");
+        } else {
+            AccessLogText.appendDecimal3(b, nanos, MILLISECOND);
+        }
+    }
+
+    /** Appends {@code s} as a JSON string in ASCII. */
+    static StringBuilder quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || c >= 0x7F) {
+                b.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xF]).append(HEX[(c >> 4) & 0xF])
+                        .append(HEX[c & 0xF]);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"');
+    }
+}
