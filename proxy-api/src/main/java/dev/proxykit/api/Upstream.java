@@ -272,13 +272,13 @@ public final class Upstream {
                     return "empty label (expected: labels separated by single dots)";
                 }
                 if (host.charAt(i - 1) == '-') {
-                    return "a label ends with '-'";
+                    return "a label starts or ends with '-'";
                 }
                 labelLength = 0;
                 continue;
             }
             if (c == '-' && labelLength == 0) {
-                return "a label starts with '-'";
+                return "a label starts or ends with '-'";
             }
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '_';
@@ -297,7 +297,7 @@ public final class Upstream {
             return "empty label (expected: labels separated by single dots)";
         }
         if (host.charAt(0) == '-' || host.charAt(host.length() - 1) == '-') {
-            return "starts or ends with '-'";
+            return "a label starts or ends with '-'";
         }
         if (allDigitsAndDots) {
             String[] parts = host.split("\\.", -1);
