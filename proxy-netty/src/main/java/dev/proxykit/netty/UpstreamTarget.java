@@ -15,12 +15,15 @@ final class UpstreamTarget {
 
     final Upstream upstream;
     final InetSocketAddress address;
+    /** Whether the host is an IP address (then no SNI is sent). */
+    final boolean ipLiteral;
     /** {@code null} for plain http. */
     final SslContext ssl;
 
     UpstreamTarget(Upstream upstream, SslContext ssl) {
         this.upstream = upstream;
         this.ssl = ssl;
+        this.ipLiteral = isIpLiteral(upstream.host());
         this.address = socketAddress(upstream.host(), upstream.port());
     }
 

@@ -40,7 +40,7 @@ public final class TestUpstream implements AutoCloseable {
     /** A request as received. Bodies up to 1 MiB are kept; every body is hashed (SHA-256) and counted. */
     public record Request(String name, int connection, String requestLine, String method, String target,
                           List<String[]> headers, byte[] rawHead, byte[] body, long bodyLength, String bodySha256,
-                          List<String[]> trailers) {
+                          List<String[]> trailers, String sni) {
 
         /** First value of a header, any case, or null. */
         public String header(String n) {
@@ -151,16 +151,30 @@ public final class TestUpstream implements AutoCloseable {
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
-    private TestUpstream(String name, Handler handler) throws IOException {
+    private TestUpstream(String name, Handler handler, ServerSocket server) {
         this.name = name;
         this.handler = handler;
-        this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        this.server = server;
         threads.execute(this::acceptLoop);
     }
 
     /** Starts an upstream on a free loopback port. */
     public static TestUpstream start(String name, Handler handler) throws IOException {
-        return new TestUpstream(name, handler);
+        return new TestUpstream(name, handler, new ServerSocket(0, 128, InetAddress.getLoopbackAddress()));
+    }
+
+    /**
+     * Starts an https upstream with the test certificate ({@code tls/server.pem}, for {@code localhost} and
+     * {@code 127.0.0.1}, issued by {@code tls/ca.pem}). Requests record the SNI name the client asked for.
+     */
+    public static TestUpstream startTls(String name, Handler handler) throws IOException {
+        javax.net.ssl.SSLServerSocket s = (javax.net.ssl.SSLServerSocket) TestTls.serverContext()
+                .getServerSocketFactory().createServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        return new TestUpstream(name, handler, s);
+    }
+
+    public String httpsUrl(String host) {
+        return "https://" + host + ":" + port();
     }
 
     /** An upstream that answers 200 with a text body naming itself, the request line and every header line. */
@@ -225,6 +239,20 @@ public final class TestUpstream implements AutoCloseable {
     private void serve(Socket s, int connection) {
         try (s) {
             s.setTcpNoDelay(true);
+            String sni = null;
+            if (s instanceof javax.net.ssl.SSLSocket) {
+                javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) s;
+                ssl.startHandshake();
+                javax.net.ssl.SSLSession session = ssl.getSession();
+                if (session instanceof javax.net.ssl.ExtendedSSLSession) {
+                    for (javax.net.ssl.SNIServerName n
+                            : ((javax.net.ssl.ExtendedSSLSession) session).getRequestedServerNames()) {
+                        if (n instanceof javax.net.ssl.SNIHostName) {
+                            sni = ((javax.net.ssl.SNIHostName) n).getAsciiName();
+                        }
+                    }
+                }
+            }
             InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 65536);
             OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream(), 65536);
             while (!closed) {
@@ -232,7 +260,7 @@ public final class TestUpstream implements AutoCloseable {
                 if (head == null) {
                     return;
                 }
-                Request req = parse(head, in, connection);
+                Request req = parse(head, in, connection, sni);
                 requests.add(req);
                 Response res = new Response(out);
                 handler.handle(req, res);
@@ -274,7 +302,7 @@ public final class TestUpstream implements AutoCloseable {
         }
     }
 
-    private Request parse(byte[] head, InputStream in, int connection) throws IOException {
+    private Request parse(byte[] head, InputStream in, int connection, String sni) throws IOException {
         String text = new String(head, StandardCharsets.ISO_8859_1);
         String[] lines = text.split("\r\n");
         String requestLine = lines[0];
@@ -323,7 +351,7 @@ public final class TestUpstream implements AutoCloseable {
             length = copy(in, Long.parseLong(cl.trim()), sha, kept, buf);
         }
         return new Request(name, connection, requestLine, parts[0], parts.length > 1 ? parts[1] : "", headers, head,
-                kept.toByteArray(), length, HexFormat.of().formatHex(sha.digest()), trailers);
+                kept.toByteArray(), length, HexFormat.of().formatHex(sha.digest()), trailers, sni);
     }
 
     private static long copy(InputStream in, long n, MessageDigest sha, ByteArrayOutputStream kept, byte[] buf)
