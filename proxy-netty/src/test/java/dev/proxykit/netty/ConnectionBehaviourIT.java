@@ -1,0 +1,317 @@
+package dev.proxykit.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.proxykit.api.AccessRecord;
+import dev.proxykit.testing.EngineHarness;
+import dev.proxykit.testing.RawHttpClient;
+import dev.proxykit.testing.TestUpstream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Timeouts, keep-alive, retries of stale pooled connections, 1xx, upgrades and HTTP/1.0 clients. */
+class ConnectionBehaviourIT {
+
+    @Test
+    void anIdleKeepAliveClientConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.idle = Duration.ofMillis(300));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertTrue(c.isClosedByPeer(3000), "closed after being idle");
+        }
+    }
+
+    @Test
+    void aHeadThatTricklesTooLongGets408() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.clientHeader = Duration.ofMillis(400));
+             RawHttpClient slow = proxy.client();
+             RawHttpClient other = proxy.client()) {
+            slow.send("GET / HTTP/1.1\r\nHo");
+            // meanwhile another client is served normally
+            assertEquals(200, other.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            up.takeRequest(5);
+            RawHttpClient.Response r = slow.read();
+            assertEquals(408, r.status());
+            assertTrue(slow.isClosedByPeer(2000));
+            assertNull(up.pollRequest(100), "the slow one never reached the upstream");
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedQuietly() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.clientHeader = Duration.ofMillis(300));
+             RawHttpClient c = proxy.client()) {
+            assertTrue(c.isClosedByPeer(3000));
+            assertNull(proxy.accessLog().poll(100), "nothing to log for a connection that said nothing");
+        }
+    }
+
+    @Test
+    void aPooledConnectionTheUpstreamDropsUnansweredIsRetriedOnAFreshOneForAnIdempotentRequest() throws Exception {
+        // connection 1 answers the first request, then reads the second and closes without a word (the race of a
+        // keep-alive timeout on the upstream); connection 2 answers
+        try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort())), s -> s.workers = 1);
+             RawHttpClient c = proxy.client()) {
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            Thread upstream = new Thread(() -> {
+                try (Socket first = server.accept()) {
+                    accepted.incrementAndGet();
+                    InputStream in = first.getInputStream();
+                    OutputStream out = first.getOutputStream();
+                    TestUpstreamAccess.readHead(in);
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    TestUpstreamAccess.readHead(in); // the second request arrives on the pooled connection...
+                    first.setSoLinger(true, 0); // ...and the connection is reset, unanswered
+                } catch (Exception e) {
+                    return;
+                }
+                try (Socket second = server.accept()) {
+                    accepted.incrementAndGet();
+                    TestUpstreamAccess.readHead(second.getInputStream());
+                    second.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    second.getOutputStream().flush();
+                    second.getInputStream().read();
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            });
+            upstream.setDaemon(true);
+            upstream.start();
+            assertEquals("one", c.exchange("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText());
+            assertEquals("two", c.exchange("GET /2 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText(),
+                    "the dropped pooled connection is not the client's problem");
+            assertEquals(2, accepted.get());
+            proxy.accessLog().take(5);
+            AccessRecord second = proxy.accessLog().take(5);
+            assertEquals(200, second.status());
+            assertEquals(2, second.attempts(), "the access log shows the second attempt");
+        }
+    }
+
+    @Test
+    void aNonIdempotentRequestOnADroppedPooledConnectionIsNotRetried() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort())), s -> s.workers = 1);
+             RawHttpClient c = proxy.client()) {
+            Thread upstream = new Thread(() -> {
+                try (Socket first = server.accept()) {
+                    InputStream in = first.getInputStream();
+                    TestUpstreamAccess.readHead(in);
+                    first.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    TestUpstreamAccess.readHead(in);
+                    first.setSoLinger(true, 0);
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+            upstream.setDaemon(true);
+            upstream.start();
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertEquals(502, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n").status(),
+                    "a POST may have been processed: never replayed");
+        }
+    }
+
+    @Test
+    void expectContinueIsForwardedAndThe100RelayedBeforeTheFinalResponse() throws Exception {
+        {
+            // a raw upstream that sends 100 before reading the body
+            try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                 EngineHarness p = EngineHarness.start(EngineHarness.route()
+                         .upstream("http://127.0.0.1:" + server.getLocalPort()));
+                 RawHttpClient c = p.client()) {
+                Thread t = new Thread(() -> {
+                    try (Socket s = server.accept()) {
+                        InputStream in = s.getInputStream();
+                        String head = new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1);
+                        OutputStream out = s.getOutputStream();
+                        if (head.contains("Expect: 100-continue")) {
+                            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                        }
+                        byte[] body = in.readNBytes(5);
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                                + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        in.read();
+                    } catch (Exception e) {
+                        // closed by the test
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+                assertEquals(100, c.read().status(), "the 100 reaches the client before it sends the body");
+                c.send("hello");
+                RawHttpClient.Response r = c.read();
+                assertEquals(200, r.status());
+                assertEquals("hello", r.bodyText());
+            }
+        }
+    }
+
+    @Test
+    void anUpgradeBecomesATunnelCarryingBytesBothWays() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()));
+             RawHttpClient c = proxy.client()) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    String head = new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1);
+                    OutputStream out = s.getOutputStream();
+                    if (!head.contains("Upgrade: websocket") || !head.contains("Connection: Upgrade")) {
+                        out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        return;
+                    }
+                    out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello-from-upstream"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    byte[] ping = in.readNBytes(4);
+                    out.write(("echo:" + new String(ping, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    in.read(); // until the client side closes
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            c.send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n");
+            RawHttpClient.Response r = c.read();
+            assertEquals(101, r.status());
+            assertEquals("websocket", r.header("Upgrade"));
+            InputStream in = c.socket().getInputStream();
+            c.send("ping");
+            byte[] got = new byte["hello-from-upstream".length() + "echo:ping".length()];
+            int n = 0;
+            while (n < got.length) {
+                int k = in.read(got, n, got.length - n);
+                if (k < 0) {
+                    break;
+                }
+                n += k;
+            }
+            assertEquals("hello-from-upstreamecho:ping", new String(got, 0, n, StandardCharsets.US_ASCII));
+            c.close();
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(101, rec.status());
+            assertEquals(4, rec.requestBodyBytes(), "tunnel bytes from the client");
+        }
+    }
+
+    @Test
+    void h2cUpgradeIsNeverForwarded() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            c.exchange("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+            TestUpstream.Request req = up.takeRequest(5);
+            assertNull(req.header("Upgrade"));
+            assertNull(req.header("HTTP2-Settings"));
+            assertNull(req.header("Connection"));
+        }
+    }
+
+    @Test
+    void anHttp10ClientGetsAnUnknownLengthBodyDelimitedByClose() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) ->
+                res.raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            RawHttpClient.Response r = c.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            assertNull(r.header("Transfer-Encoding"), "no chunked coding for HTTP/1.0");
+            assertEquals("abc", r.bodyText());
+            assertEquals("close", r.header("Connection"));
+        }
+    }
+
+    @Test
+    void hopByHopHeadersAreRemovedBothWaysAndNamedOnesToo() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.send(200, "ok",
+                "Connection", "X-Upstream-Private", "X-Upstream-Private", "secret", "Keep-Alive", "timeout=5",
+                "Proxy-Authenticate", "Basic", "X-Public", "yes"));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            RawHttpClient.Response r = c.exchange("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Private\r\n"
+                    + "connection: x-other\r\nX-Private: 1\r\nX-Other: 2\r\nKeep-Alive: 300\r\nProxy-Connection: keep-alive\r\n"
+                    + "TE: trailers, deflate\r\nProxy-Authorization: Basic abc\r\nX-Kept: 3\r\n\r\n");
+            TestUpstream.Request req = up.takeRequest(5);
+            for (String gone : List.of("Connection", "X-Private", "X-Other", "Keep-Alive", "Proxy-Connection",
+                    "Proxy-Authorization")) {
+                assertNull(req.header(gone), gone + " reached the upstream");
+            }
+            assertEquals("trailers", req.header("TE"), "TE: trailers survives");
+            assertEquals("3", req.header("X-Kept"));
+            for (String gone : List.of("X-Upstream-Private", "Keep-Alive", "Proxy-Authenticate")) {
+                assertNull(r.header(gone), gone + " reached the client");
+            }
+            assertEquals("yes", r.header("X-Public"));
+            assertFalse(r.headerNames().contains("Connection"));
+        }
+    }
+
+    @Test
+    void forwardedHeadersFromUntrustedClientsAreReplacedAndFromTrustedOnesAppended() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness untrusted = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             EngineHarness trusted = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .trustedProxies("127.0.0.0/8"));
+             RawHttpClient c1 = untrusted.client();
+             RawHttpClient c2 = trusted.client()) {
+            String spoof = "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\n"
+                    + "X-Forwarded-Proto: https\r\nForwarded: for=6.6.6.6\r\nX-Forwarded-Port: 1\r\n\r\n";
+            c1.exchange(spoof);
+            TestUpstream.Request a = up.takeRequest(5);
+            assertEquals("127.0.0.1", a.header("X-Forwarded-For"));
+            assertEquals("h", a.header("X-Forwarded-Host"));
+            assertEquals("http", a.header("X-Forwarded-Proto"));
+            assertNull(a.header("Forwarded"));
+            assertNull(a.header("X-Forwarded-Port"));
+            c2.exchange(spoof);
+            TestUpstream.Request b = up.takeRequest(5);
+            assertEquals("6.6.6.6, 127.0.0.1", b.header("X-Forwarded-For"));
+            assertEquals("for=6.6.6.6", b.header("Forwarded"));
+        }
+    }
+
+    /** Access to the test upstream's head reader for hand-written upstreams. */
+    static final class TestUpstreamAccess {
+        static byte[] readHead(InputStream in) throws java.io.IOException {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            int last4 = 0;
+            int c;
+            while ((c = in.read()) >= 0) {
+                b.write(c);
+                last4 = (last4 << 8) | c;
+                if (last4 == 0x0D0A0D0A) {
+                    break;
+                }
+            }
+            return b.toByteArray();
+        }
+    }
+}
