@@ -760,6 +760,8 @@ final class Exchange {
         ended = true;
         cancelHeaderTimer();
         releasePending();
+        // nothing goes upstream any more: whatever still blocked reading the client for the upstream's sake is gone
+        fe.block(FrontendHandler.BLOCK_CONNECTING | FrontendHandler.BLOCK_UPSTREAM_FULL, false);
         logAccess();
         if (!requestComplete && !bodyless) {
             if (!discarding) {

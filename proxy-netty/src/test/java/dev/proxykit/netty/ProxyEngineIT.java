@@ -116,6 +116,23 @@ class ProxyEngineIT {
     }
 
     @Test
+    void aRequestBodyIsDiscardedAfterAnEarlyErrorAndTheConnectionCarriesOn() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        try (EngineHarness proxy = EngineHarness.start(
+                     EngineHarness.route().upstream("http://127.0.0.1:" + closedPort));
+             RawHttpClient c = proxy.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 200000\r\n\r\n");
+            assertEquals(502, c.read().status(), "answered before the body was sent");
+            c.send(new byte[200_000]);
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status(),
+                    "the body was read and dropped; the next request is understood");
+        }
+    }
+
+    @Test
     void silentUpstreamGives504AfterTheResponseHeaderTimeout() throws Exception {
         try (TestUpstream up = TestUpstream.start("silent", (req, res) -> {
                 try {
