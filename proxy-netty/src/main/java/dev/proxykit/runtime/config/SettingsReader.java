@@ -1,5 +1,6 @@
 package dev.proxykit.runtime.config;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
@@ -415,7 +416,7 @@ final class SettingsReader {
             if (!PLUGIN_NAME.matcher(name).matches()) {
                 return values.invalid(value, key, "a plugin name: " + NAME_RULE);
             }
-            return new PluginSpec(name, ConfigFactory.empty(key), key, value.origin());
+            return new PluginSpec(name, noSettings(value.origin()), key, value.origin());
         }
         if (value.valueType() != ConfigValueType.OBJECT) {
             return values.invalid(value, key, PLUGIN);
@@ -431,6 +432,11 @@ final class SettingsReader {
             return values.invalid(type, key + ".type", typeExpected);
         }
         return new PluginSpec((String) type.unwrapped(), object.withoutKey("type").toConfig(), key, object.origin());
+    }
+
+    /** The settings of a spec given as a bare name: empty, at the name's origin (so errors point at it). */
+    private static Config noSettings(ConfigOrigin origin) {
+        return ConfigFactory.empty().root().withOrigin(origin).toConfig();
     }
 
     private List<RouteSettings> routes(ConfigValue value, String key, Globals globals, ConfigOrigin where) {
@@ -469,8 +475,7 @@ final class SettingsReader {
         List<Upstream> upstreams = field(b, "upstreams", true, null,
                 "a list of at least one upstream URL, such as [\"http://127.0.0.1:8080\"]", this::upstreams);
         PluginSpec selector = field(b, "selector", false,
-                new PluginSpec(DEFAULT_SELECTOR, ConfigFactory.empty(b.key("selector")), b.key("selector"),
-                        object.origin()),
+                new PluginSpec(DEFAULT_SELECTOR, noSettings(object.origin()), b.key("selector"), object.origin()),
                 PLUGIN, this::spec);
         List<PluginSpec> directors = field(b, "directors", false, List.of(), "a list of " + PLUGIN, this::specs);
         Timeouts timeouts = field(b, "timeouts", false, globals.timeouts(), "a block timeouts { ... }",
