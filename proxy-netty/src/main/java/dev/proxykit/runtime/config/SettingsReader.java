@@ -42,7 +42,7 @@ final class SettingsReader {
     private static final String NAME_RULE = "lower-case letters, digits and '-', starting with a letter";
     private static final List<String> TRANSPORTS = List.of("auto", "epoll", "io_uring", "nio");
     private static final int MAX_WORKERS = 4096;
-    private static final String POSITIVE_SIZE = "a positive " + ValueReader.SIZE + ", at most 2g";
+    private static final String POSITIVE_SIZE = "a positive size in bytes, or with a unit such as 8k or 1m; less than 2g";
     private static final String DURATION = ValueReader.POSITIVE_DURATION;
     private static final String BOOLEAN = "true or false";
 
@@ -374,27 +374,19 @@ final class SettingsReader {
 
     private List<Cidr> cidrs(ConfigValue value, String key) {
         List<ConfigValue> entries = values.list(value, key, "a list of networks such as [\"10.0.0.0/8\", \"::1\"]");
-        if (entries == null) {
+        return entries == null ? null : each(entries, key, this::cidr);
+    }
+
+    private Cidr cidr(ConfigValue value, String key) {
+        if (value.valueType() != ConfigValueType.STRING) {
+            return values.invalid(value, key, "a network such as \"10.0.0.0/8\" or an address such as \"::1\"");
+        }
+        try {
+            return Cidr.parse((String) value.unwrapped());
+        } catch (IllegalArgumentException e) {
+            problems.addLine(value.origin(), key, e.getMessage());
             return null;
         }
-        List<Cidr> networks = new ArrayList<>();
-        boolean ok = true;
-        for (int i = 0; i < entries.size(); i++) {
-            ConfigValue entry = entries.get(i);
-            String entryKey = key + "[" + i + "]";
-            if (entry.valueType() != ConfigValueType.STRING) {
-                ok = false;
-                values.invalid(entry, entryKey, "a network such as \"10.0.0.0/8\" or an address such as \"::1\"");
-                continue;
-            }
-            try {
-                networks.add(Cidr.parse((String) entry.unwrapped()));
-            } catch (IllegalArgumentException e) {
-                ok = false;
-                problems.addLine(entry.origin(), entryKey, e.getMessage());
-            }
-        }
-        return ok ? networks : null;
     }
 
     private String via(ConfigValue value, String key) {
@@ -564,14 +556,7 @@ final class SettingsReader {
             problems.add(value.origin(), key, "an empty list", expected);
             return null;
         }
-        List<Upstream> upstreams = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) {
-            Upstream upstream = upstream(entries.get(i), key + "[" + i + "]");
-            if (upstream != null) {
-                upstreams.add(upstream);
-            }
-        }
-        return upstreams.size() == entries.size() ? upstreams : null;
+        return each(entries, key, this::upstream);
     }
 
     /** An upstream: {@code "http://host:port"} or {@code { url = "...", weight = N }}. */
@@ -617,14 +602,22 @@ final class SettingsReader {
         if (entries == null) {
             return null;
         }
-        List<PluginSpec> specs = new ArrayList<>();
+        return each(entries, key, this::spec);
+    }
+
+    /**
+     * Reads every element of a list with {@code reader} (keys {@code key[0]}, {@code key[1]}...), so that each bad
+     * element is reported; {@code null} when any was bad.
+     */
+    private static <T> List<T> each(List<ConfigValue> entries, String key, BiFunction<ConfigValue, String, T> reader) {
+        List<T> results = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
-            PluginSpec spec = spec(entries.get(i), key + "[" + i + "]");
-            if (spec != null) {
-                specs.add(spec);
+            T result = reader.apply(entries.get(i), key + "[" + i + "]");
+            if (result != null) {
+                results.add(result);
             }
         }
-        return specs.size() == entries.size() ? specs : null;
+        return results.size() == entries.size() ? results : null;
     }
 
     private static String describe(ConfigValue value) {

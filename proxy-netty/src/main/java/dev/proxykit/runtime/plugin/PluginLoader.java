@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.proxykit.api.PluginFactory;
@@ -127,7 +128,8 @@ final class PluginLoader {
         List<URL> urls = new ArrayList<>();
         boolean readable = true;
         for (Path jar : jars) {
-            try (JarFile ignored = new JarFile(jar.toFile(), false)) {
+            try (JarFile file = new JarFile(jar.toFile(), false)) {
+                file.getManifest(); // reads the central directory and the manifest: a corrupt JAR fails here
                 urls.add(jar.toUri().toURL());
             } catch (IOException | SecurityException e) {
                 readable = false;
@@ -236,7 +238,10 @@ final class PluginLoader {
     /** The plugin's own reference.conf (all of them in its loader), resolved; empty when it has none or on error. */
     private Config reference(String source, ClassLoader loader) {
         try {
-            return ConfigFactory.parseResourcesAnySyntax(loader, REFERENCE).resolve();
+            // allow unresolved: on the class path this reads every library's reference.conf, and only
+            // proxykit.plugins.<name> matters; a plugin reading an unresolved value gets a ConfigException then
+            return ConfigFactory.parseResourcesAnySyntax(loader, REFERENCE)
+                    .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
         } catch (ConfigException e) {
             problems.add(source + ": the plugin's " + REFERENCE + " is invalid: " + e.getMessage()
                     + " (expected: valid HOCON; fix the plugin)");

@@ -310,6 +310,20 @@ class PluginRegistryTest {
         return ConfigLoader.parse(hocon, "test.conf", null).routes().get(0);
     }
 
+    /** Builds the last director of the route whose block holds {@code routeBody}. */
+    private static Director director(PluginRegistry registry, String routeBody) throws ConfigProblems {
+        RouteSettings route = route(routeBody);
+        return registry.createDirector(route.directors().get(route.directors().size() - 1), route.name(),
+                route.upstreams());
+    }
+
+    /** The exception building the last director of the route whose block holds {@code routeBody} throws. */
+    private static ConfigException directorFails(PluginRegistry registry, String routeBody) throws ConfigProblems {
+        RouteSettings route = route(routeBody);
+        return assertThrows(ConfigException.class, () -> registry.createDirector(
+                route.directors().get(route.directors().size() - 1), route.name(), route.upstreams()));
+    }
+
     private static PluginInfo info(PluginRegistry registry, String name) {
         return registry.plugins().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     }
@@ -352,8 +366,7 @@ class PluginRegistryTest {
     void pluginSeesOnlyTheSharedPackagesOfTheHost() throws Exception {
         Path jar = install(probeJar);
         PluginRegistry registry = discover();
-        ClassLoader loader = registry.createDirector(route("    directors = [probe]").directors().get(0), "r",
-                List.of()).getClass().getClassLoader();
+        ClassLoader loader = director(registry, "    directors = [probe]").getClass().getClassLoader();
 
         assertThrows(ClassNotFoundException.class, () -> loader.loadClass("io.netty.channel.Channel"));
         assertThrows(ClassNotFoundException.class, () -> loader.loadClass("com.google.inject.Injector"));
@@ -385,8 +398,7 @@ class PluginRegistryTest {
         install(apiCopyJar);
 
         PluginRegistry registry = discover();
-        Director director = registry.createDirector(route("    directors = [api-copy]").directors().get(0), "r",
-                List.of());
+        Director director = director(registry, "    directors = [api-copy]");
 
         ClassLoader loader = director.getClass().getClassLoader();
         assertInstanceOf(PluginClassLoader.class, loader);
@@ -458,10 +470,7 @@ class PluginRegistryTest {
         install(probeJar);
         install(failingJar);
         PluginRegistry registry = discover();
-        RouteSettings route = route("    directors = [\n      prob\n    ]");
-
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> registry.createDirector(route.directors().get(0), route.name(), route.upstreams()));
+        ConfigException e = directorFails(registry, "    directors = [\n      prob\n    ]");
 
         assertEquals("test.conf:5: proxykit.routes[0].directors[0]: no director plugin named \"prob\" (available: boom,"
                 + " getter, nothing, probe, strict; did you mean \"probe\"?)", e.getMessage());
@@ -485,9 +494,8 @@ class PluginRegistryTest {
         install(probeJar);
         PluginRegistry registry = discover();
 
-        Director defaults = registry.createDirector(route("    directors = [probe]").directors().get(0), "r", List.of());
-        Director overridden = registry.createDirector(
-                route("    directors = [{ type = probe, greeting = \"hi\" }]").directors().get(0), "r", List.of());
+        Director defaults = director(registry, "    directors = [probe]");
+        Director overridden = director(registry, "    directors = [{ type = probe, greeting = \"hi\" }]");
 
         assertTrue(defaults.toString().contains(",greeting=hello from the plugin's reference.conf,level=1,"),
                 defaults.toString());
@@ -498,10 +506,7 @@ class PluginRegistryTest {
     void factoryThrowingIsAConfigExceptionNamingPluginJarKeyAndCause() throws Exception {
         Path jar = install(failingJar);
         PluginRegistry registry = discover();
-        RouteSettings route = route("    directors = [single-host,\n      boom]");
-
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> registry.createDirector(route.directors().get(1), route.name(), route.upstreams()));
+        ConfigException e = directorFails(registry, "    directors = [single-host,\n      boom]");
 
         assertTrue(e.getMessage().startsWith("test.conf:5: proxykit.routes[0].directors[1]: the director plugin \"boom\""
                 + " (com.example.failing.BoomFactory in " + jar + ") failed: java.lang.IllegalStateException: kaboom:"
@@ -513,11 +518,10 @@ class PluginRegistryTest {
     void invalidFromThePluginPointsAtTheValueWithItsFullKey() throws Exception {
         install(failingJar);
         PluginRegistry registry = discover();
-        RouteSettings route = route("    directors = [{\n      type = strict\n      host = \"\"\n    }]");
+        ConfigException e = directorFails(registry,
+                "    directors = [{\n      type = strict\n      host = \"\"\n    }]");
 
-        ConfigException e = assertThrows(ConfigException.BadValue.class,
-                () -> registry.createDirector(route.directors().get(0), route.name(), route.upstreams()));
-
+        assertInstanceOf(ConfigException.BadValue.class, e);
         assertEquals("test.conf:6: proxykit.routes[0].directors[0].host: \"\" (expected: a host name such as"
                 + " backend.example.com)", e.getMessage());
         assertEquals(6, e.origin().lineNumber());
@@ -527,10 +531,7 @@ class PluginRegistryTest {
     void invalidForAMissingSettingPointsAtTheSpec() throws Exception {
         install(failingJar);
         PluginRegistry registry = discover();
-        RouteSettings route = route("    directors = [\n      strict\n    ]");
-
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> registry.createDirector(route.directors().get(0), route.name(), route.upstreams()));
+        ConfigException e = directorFails(registry, "    directors = [\n      strict\n    ]");
 
         assertEquals("test.conf:5: proxykit.routes[0].directors[0].host: missing (expected: a host name such as"
                 + " backend.example.com)", e.getMessage());
@@ -540,13 +541,8 @@ class PluginRegistryTest {
     void configExceptionFromAGetterGetsTheFullKeyAndLocation() throws Exception {
         install(failingJar);
         PluginRegistry registry = discover();
-        RouteSettings wrongType = route("    directors = [{ type = getter,\n      count = lots }]");
-        RouteSettings missing = route("    directors = [\n      getter ]");
-
-        ConfigException e1 = assertThrows(ConfigException.class,
-                () -> registry.createDirector(wrongType.directors().get(0), "r", List.of()));
-        ConfigException e2 = assertThrows(ConfigException.class,
-                () -> registry.createDirector(missing.directors().get(0), "r", List.of()));
+        ConfigException e1 = directorFails(registry, "    directors = [{ type = getter,\n      count = lots }]");
+        ConfigException e2 = directorFails(registry, "    directors = [\n      getter ]");
 
         assertTrue(e1.getMessage().startsWith("test.conf:5: proxykit.routes[0].directors[0].count: "), e1.getMessage());
         assertTrue(e1.getMessage().contains("(in the settings of the director plugin \"getter\""), e1.getMessage());
@@ -559,8 +555,7 @@ class PluginRegistryTest {
         install(failingJar);
         PluginRegistry registry = discover();
 
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> registry.createDirector(route("    directors = [nothing]").directors().get(0), "r", List.of()));
+        ConfigException e = directorFails(registry, "    directors = [nothing]");
 
         assertTrue(e.getMessage().startsWith("test.conf:4: proxykit.routes[0].directors[0]: the director plugin"
                 + " \"nothing\""), e.getMessage());
@@ -610,8 +605,7 @@ class PluginRegistryTest {
             PluginInfo probe = info(registry, "probe");
             assertEquals("class path", probe.source());
             assertEquals("1.2.3", probe.version());
-            Director director = registry.createDirector(route("    directors = [probe]").directors().get(0), "r",
-                    List.of());
+            Director director = director(registry, "    directors = [probe]");
             assertTrue(director.toString().contains("greeting=hello from the plugin's reference.conf"),
                     director.toString());
         }
