@@ -447,6 +447,20 @@ class PluginRegistryTest {
     }
 
     @Test
+    void servicesFileNamingAMissingClassIsAProblem() throws Exception {
+        Path jar = new TestJar(buildDir)
+                .service(DirectorFactory.class, "com.example.gone.GoneFactory")
+                .write(pluginsDir.resolve("gone.jar"));
+
+        PluginException e = assertThrows(PluginException.class, this::discover);
+
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith(jar + ": META-INF/services/dev.proxykit.api.DirectorFactory: "),
+                e.getMessage());
+        assertTrue(e.problems().get(0).contains("com.example.gone.GoneFactory"), e.getMessage());
+    }
+
+    @Test
     void everyDiscoveryProblemIsReportedAtOnce() throws Exception {
         install(noFactoriesJar);
         install(badNameJar);
