@@ -1,31 +1,188 @@
 package dev.proxykit.runtime.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigOriginFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Reads and validates the configuration into {@link ProxySettings}: defaults from {@code reference.conf}, then the
  * user's file, then {@code overrides} (usually {@code -Dproxykit.*} system properties). Unknown keys, bad values and
  * bad upstream URLs are all reported at once, each with its key, file and line.
+ *
+ * <p>The defaults are proxy-netty's own {@code reference.conf} only, not every {@code reference.conf} on the class
+ * path: plugins keep their defaults (under {@code proxykit.plugins.<name>}) in their own {@code reference.conf},
+ * which the plugin registry reads through each plugin's class loader.
+ *
+ * <p>Stateless and thread-safe. Loading reads files and may resolve listen host names (blocking): call it at
+ * start-up, never on an event loop.
  */
 public final class ConfigLoader {
+
+    private static final String ROOT = "proxykit";
+    private static final String REFERENCE = "reference.conf";
 
     private ConfigLoader() {
     }
 
     /**
      * @param file      the user's file; {@code null} for defaults and overrides only
-     * @param overrides highest-priority values, such as {@code ConfigFactory.systemProperties()}
+     * @param overrides highest-priority values, such as {@code ConfigFactory.systemProperties()}; {@code null} for
+     *                  none
      * @param home      the installation folder ({@code proxykit.home}), against which {@code plugins-dir} resolves;
-     *                  {@code null} for the working directory
+     *                  {@code null} for the {@code proxykit.home} setting, else the working directory
      * @throws ConfigProblems listing every problem found
      */
     public static ProxySettings load(Path file, Config overrides, Path home) throws ConfigProblems {
-        throw new UnsupportedOperationException("not yet written");
+        Problems problems = new Problems();
+        Config user = ConfigFactory.empty();
+        ConfigOrigin where = ConfigOriginFactory.newSimple("configuration");
+        if (file != null) {
+            where = ConfigOriginFactory.newFile(file.toString());
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                problems.addRaw(file + ": cannot read the configuration file: "
+                        + (Files.exists(file) ? "not a readable file" : "no such file")
+                        + " (expected: a readable HOCON file)");
+                throw problems.toException();
+            }
+            user = parse(() -> ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setAllowMissing(false)), problems);
+        }
+        return build(user, overrides == null ? ConfigFactory.empty() : overrides, home, file, where, problems);
     }
 
-    /** Same as {@link #load(Path, Config, Path)} for a configuration given as text (tests, the demo). */
+    /**
+     * Same as {@link #load(Path, Config, Path)} for a configuration given as text (tests, the demo), without
+     * overrides. Messages name {@code originDescription} where they would name the file.
+     *
+     * @param hocon             the configuration text
+     * @param originDescription what messages call the text, such as {@code demo.conf}
+     * @param home              as for {@link #load(Path, Config, Path)}
+     * @throws ConfigProblems listing every problem found
+     */
     public static ProxySettings parse(String hocon, String originDescription, Path home) throws ConfigProblems {
-        throw new UnsupportedOperationException("not yet written");
+        Objects.requireNonNull(hocon, "hocon");
+        Objects.requireNonNull(originDescription, "originDescription");
+        Problems problems = new Problems();
+        Config user = parse(() -> ConfigFactory.parseString(hocon,
+                ConfigParseOptions.defaults().setOriginDescription(originDescription)), problems);
+        return build(user, ConfigFactory.empty(), home, null, ConfigOriginFactory.newSimple(originDescription),
+                problems);
+    }
+
+    private static Config parse(Supplier<Config> parser, Problems problems) throws ConfigProblems {
+        try {
+            return parser.get();
+        } catch (ConfigException e) {
+            problems.addRaw(line(e));
+            throw problems.toException();
+        }
+    }
+
+    private static ProxySettings build(Config user, Config overrides, Path home, Path source, ConfigOrigin where,
+                                       Problems problems) throws ConfigProblems {
+        Config merged;
+        try {
+            merged = overrides.withFallback(user).withFallback(Reference.CONFIG).resolve();
+        } catch (ConfigException e) {
+            problems.addRaw(line(e));
+            throw problems.toException();
+        }
+        checkTopLevel(user, problems);
+        ProxySettings settings = new SettingsReader(problems).read(merged.root().get(ROOT), source, home, where);
+        if (!problems.isEmpty()) {
+            throw problems.toException();
+        }
+        return settings;
+    }
+
+    /**
+     * Keys of the user's file outside {@code proxykit}: settings written without the {@code proxykit { }} around
+     * them, and misspellings of {@code proxykit}. Other top-level keys are allowed, as values for substitutions.
+     */
+    private static void checkTopLevel(Config user, Problems problems) {
+        Set<String> known = new TreeSet<>(Reference.CONFIG.getObject(ROOT).keySet());
+        known.add("routes");
+        for (var entry : user.root().entrySet()) {
+            String key = entry.getKey();
+            ConfigValue value = entry.getValue();
+            if (key.equals(ROOT)) {
+                continue;
+            }
+            if (known.contains(key)) {
+                problems.add(value.origin(), key, "a proxykit setting outside the proxykit block",
+                        "proxykit { " + key + " = ... }");
+            } else if (ConfigMessages.closest(key, List.of(ROOT)) != null) {
+                problems.add(value.origin(), key, "unknown key; did you mean \"" + ROOT + "\"?",
+                        "proxykit { ... } around the settings");
+            }
+        }
+    }
+
+    /** One line for a syntax, substitution or read error of the typesafe library. */
+    private static String line(ConfigException e) {
+        String message = String.valueOf(e.getMessage());
+        String where = "configuration";
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (message.startsWith(prefix)) {
+                message = message.substring(prefix.length());
+            }
+            where = ConfigMessages.location(e.origin());
+        }
+        String what = e instanceof ConfigException.UnresolvedSubstitution ? "unresolved substitution"
+                : e instanceof ConfigException.Parse ? "syntax error"
+                : e instanceof ConfigException.IO ? "cannot read"
+                : "invalid configuration";
+        return where + ": " + what + ": " + message.replace('\n', ' ');
+    }
+
+    /** proxy-netty's own {@code reference.conf}, read once. */
+    private static final class Reference {
+
+        static final Config CONFIG = read();
+
+        private static Config read() {
+            ClassLoader loader = ConfigLoader.class.getClassLoader();
+            CodeSource code = ConfigLoader.class.getProtectionDomain().getCodeSource();
+            String location = code == null || code.getLocation() == null ? null : code.getLocation().toString();
+            List<URL> candidates = new ArrayList<>();
+            try {
+                Enumeration<URL> urls = loader.getResources(REFERENCE);
+                while (urls.hasMoreElements()) {
+                    candidates.add(urls.nextElement());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + REFERENCE + " resources", e);
+            }
+            for (URL url : candidates) {
+                String text = url.toString();
+                if (location != null && (text.equals(location + REFERENCE) || text.equals("jar:" + location + "!/" + REFERENCE))) {
+                    return ConfigFactory.parseURL(url, ConfigParseOptions.defaults().setAllowMissing(false));
+                }
+            }
+            // repackaged (for example shaded with other code): the one visible to this class
+            URL own = ConfigLoader.class.getResource("/" + REFERENCE);
+            if (own == null) {
+                throw new IllegalStateException(REFERENCE + " of proxy-netty is missing from " + location);
+            }
+            return ConfigFactory.parseURL(own, ConfigParseOptions.defaults().setAllowMissing(false));
+        }
     }
 }

@@ -1,13 +1,34 @@
 package dev.proxykit.runtime.plugin;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigOrigin;
 import dev.proxykit.api.AccessLogger;
+import dev.proxykit.api.AccessLoggerFactory;
 import dev.proxykit.api.Director;
+import dev.proxykit.api.DirectorFactory;
 import dev.proxykit.api.ErrorClassifier;
+import dev.proxykit.api.ErrorClassifierFactory;
+import dev.proxykit.api.PluginContext;
+import dev.proxykit.api.PluginFactory;
 import dev.proxykit.api.Upstream;
 import dev.proxykit.api.UpstreamSelector;
+import dev.proxykit.api.UpstreamSelectorFactory;
+import dev.proxykit.runtime.config.ConfigMessages;
 import dev.proxykit.runtime.config.PluginSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The plugin factories found at start-up, by kind and name, and the one place that builds plugin instances from
@@ -19,37 +40,164 @@ import java.util.List;
  */
 public final class PluginRegistry {
 
+    private static final Logger log = LoggerFactory.getLogger(PluginRegistry.class);
+    /** The key in typesafe's own messages: {@code 'host'} in Missing, Null and BadValue messages. */
+    private static final Pattern QUOTED_KEY = Pattern.compile("'([^']+)'");
+    /** The key in typesafe's WrongType message: {@code host has type NUMBER rather than STRING}. */
+    private static final Pattern TYPE_KEY = Pattern.compile("^(\\S+) has type ");
+
+    private final Map<PluginKind, Map<String, PluginEntry>> byKind;
+    private final List<PluginInfo> plugins;
+
+    private PluginRegistry(List<PluginEntry> entries) {
+        Map<PluginKind, Map<String, PluginEntry>> kinds = new EnumMap<>(PluginKind.class);
+        for (PluginKind kind : PluginKind.values()) {
+            kinds.put(kind, new TreeMap<>());
+        }
+        List<PluginInfo> infos = new ArrayList<>();
+        for (PluginEntry entry : entries) {
+            kinds.get(entry.kind()).put(entry.name(), entry);
+            infos.add(entry.info());
+        }
+        kinds.replaceAll((kind, names) -> Collections.unmodifiableMap(names));
+        this.byKind = Collections.unmodifiableMap(kinds);
+        infos.sort(Comparator.comparing(PluginInfo::kind).thenComparing(PluginInfo::name));
+        this.plugins = List.copyOf(infos);
+    }
+
     /**
      * Finds every factory on the host class path and in {@code pluginsDir} (one class loader per plugin folder or
      * JAR, parent the platform loader, sharing only {@code dev.proxykit.api}, {@code org.slf4j} and
-     * {@code com.typesafe.config} with the host).
+     * {@code com.typesafe.config} with the host). Each factory is instantiated once, with the thread context class
+     * loader set to its plugin's loader. Blocking (reads JARs, runs plugin constructors): call it at start-up.
      *
      * @param pluginsDir the plugins folder, or {@code null} (or a missing folder) for the class path only
      * @param hostLoader the host's class loader, searched for factories too
      * @throws PluginException listing every discovery problem
      */
     public static PluginRegistry discover(Path pluginsDir, ClassLoader hostLoader) throws PluginException {
-        throw new UnsupportedOperationException("not yet written");
+        Objects.requireNonNull(hostLoader, "hostLoader");
+        PluginRegistry registry = new PluginRegistry(new PluginLoader(hostLoader).discover(pluginsDir));
+        log.info("Found {} plugin(s){}", registry.plugins.size(),
+                pluginsDir == null ? " on the class path" : " on the class path and in " + pluginsDir);
+        return registry;
     }
 
     /** Every plugin found, sorted by kind then name. */
     public List<PluginInfo> plugins() {
-        throw new UnsupportedOperationException("not yet written");
+        return plugins;
     }
 
+    /**
+     * Builds the director {@code spec} names for one route. Blocking; never on an event loop.
+     *
+     * @param spec      the director as configured
+     * @param route     the route's name, or {@code null} for a global instance
+     * @param upstreams the route's upstreams, in order
+     * @throws ConfigException as described on the class
+     */
     public Director createDirector(PluginSpec spec, String route, List<Upstream> upstreams) {
-        throw new UnsupportedOperationException("not yet written");
+        return create(PluginKind.DIRECTOR, DirectorFactory.class, spec, route, upstreams, DirectorFactory::create);
     }
 
+    /**
+     * Builds the selector {@code spec} names for one route. Blocking; never on an event loop.
+     *
+     * @throws ConfigException as described on the class
+     */
     public UpstreamSelector createSelector(PluginSpec spec, String route, List<Upstream> upstreams) {
-        throw new UnsupportedOperationException("not yet written");
+        return create(PluginKind.SELECTOR, UpstreamSelectorFactory.class, spec, route, upstreams,
+                UpstreamSelectorFactory::create);
     }
 
+    /**
+     * Builds the error classifier {@code spec} names, for a route or ({@code route == null}) globally. Blocking.
+     *
+     * @throws ConfigException as described on the class
+     */
     public ErrorClassifier createErrorClassifier(PluginSpec spec, String route) {
-        throw new UnsupportedOperationException("not yet written");
+        return create(PluginKind.ERROR_CLASSIFIER, ErrorClassifierFactory.class, spec, route, List.of(),
+                ErrorClassifierFactory::create);
     }
 
+    /**
+     * Builds the access logger {@code spec} names, for a route or ({@code route == null}) globally. Blocking.
+     *
+     * @throws ConfigException as described on the class
+     */
     public AccessLogger createAccessLogger(PluginSpec spec, String route) {
-        throw new UnsupportedOperationException("not yet written");
+        return create(PluginKind.ACCESS_LOGGER, AccessLoggerFactory.class, spec, route, List.of(),
+                AccessLoggerFactory::create);
+    }
+
+    private <F extends PluginFactory, T> T create(PluginKind kind, Class<F> type, PluginSpec spec, String route,
+                                                  List<Upstream> upstreams,
+                                                  BiFunction<F, PluginContext, T> build) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(upstreams, "upstreams");
+        PluginEntry entry = byKind.get(kind).get(spec.type());
+        if (entry == null) {
+            throw unknown(kind, spec);
+        }
+        PluginContextImpl context = new PluginContextImpl(spec, entry.defaults(), route, upstreams);
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(entry.loader());
+        T instance;
+        try {
+            instance = build.apply(type.cast(entry.factory()), context);
+        } catch (PluginConfigException e) {
+            throw e; // from context.invalid(...): already names the file, line and full key
+        } catch (ConfigException e) {
+            throw rephrase(e, entry, spec);
+        } catch (RuntimeException | LinkageError e) {
+            throw new PluginConfigException(spec.origin(), spec.path(), ConfigMessages.location(spec.origin()) + ": "
+                    + spec.path() + ": the " + entry.describe() + " failed: " + e
+                    + " (expected: settings the plugin accepts; if they are right, report this to the plugin's"
+                    + " author" + (e instanceof LinkageError ? ", or add the JAR it needs to its plugin folder" : "")
+                    + ")", e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        if (instance == null) {
+            throw new PluginConfigException(spec.origin(), spec.path(), ConfigMessages.location(spec.origin()) + ": "
+                    + spec.path() + ": the " + entry.describe() + " returned null from create (expected: an instance;"
+                    + " report this to the plugin's author)", null);
+        }
+        return instance;
+    }
+
+    private PluginConfigException unknown(PluginKind kind, PluginSpec spec) {
+        Map<String, PluginEntry> names = byKind.get(kind);
+        String available = names.isEmpty() ? "none; put a plugin that provides it in plugins-dir"
+                : String.join(", ", names.keySet()) + ConfigMessages.didYouMean(spec.type(), names.keySet());
+        return new PluginConfigException(spec.origin(), spec.path(), ConfigMessages.location(spec.origin()) + ": "
+                + spec.path() + ": no " + kind.displayName() + " plugin named \"" + spec.type() + "\" (available: "
+                + available + ")", null);
+    }
+
+    /**
+     * A plugin's own {@link ConfigException} (typically from a {@code Config} getter), given the shape of every
+     * configuration message: its file and line first, the key as the user wrote it (with the spec's path in
+     * front), and the plugin.
+     */
+    private static PluginConfigException rephrase(ConfigException e, PluginEntry entry, PluginSpec spec) {
+        ConfigOrigin origin = e.origin() != null && e.origin().lineNumber() > 0 ? e.origin() : spec.origin();
+        String message = String.valueOf(e.getMessage());
+        if (e.origin() != null && message.startsWith(e.origin().description() + ": ")) {
+            message = message.substring(e.origin().description().length() + 2);
+        }
+        Matcher typeKey = TYPE_KEY.matcher(message);
+        Matcher quotedKey = QUOTED_KEY.matcher(message);
+        String key = spec.path();
+        if (e instanceof ConfigException.WrongType && typeKey.find()) {
+            key = spec.path() + "." + typeKey.group(1);
+            message = message.substring(typeKey.end(1) + 1);
+        } else if ((e instanceof ConfigException.Missing || e instanceof ConfigException.Null
+                || e instanceof ConfigException.BadValue) && quotedKey.find()) {
+            key = spec.path() + "." + quotedKey.group(1);
+        }
+        return new PluginConfigException(origin, key, ConfigMessages.location(origin) + ": " + key + ": " + message
+                + " (in the settings of the " + entry.describe() + ")", e);
     }
 }

@@ -1,0 +1,57 @@
+package dev.proxykit.runtime.config;
+
+import com.typesafe.config.ConfigOrigin;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Collects configuration problems, each one line {@code <file>:<line>: <key>: <what is wrong> (expected: ...)}, so
+ * that a user sees every mistake in one run, in the order they stand in each file. Confined to the reading thread.
+ */
+final class Problems {
+
+    /** One problem line, with where it stands for sorting. */
+    private record Problem(String source, int line, String text) {
+    }
+
+    private final List<Problem> problems = new ArrayList<>();
+
+    /** A problem with the value at {@code key}: {@code what} is wrong, {@code expected} says what would be right. */
+    void add(ConfigOrigin origin, String key, String what, String expected) {
+        addLine(origin, key, what + " (expected: " + expected + ")");
+    }
+
+    /** A problem whose message already says what was expected (such as {@link dev.proxykit.api.Upstream}'s). */
+    void addLine(ConfigOrigin origin, String key, String message) {
+        problems.add(new Problem(ConfigMessages.source(origin), origin.lineNumber(),
+                ConfigMessages.location(origin) + ": " + key + ": " + message));
+    }
+
+    /** A line built elsewhere, such as a syntax error, which has no key. */
+    void addRaw(String line) {
+        problems.add(new Problem("", -1, line));
+    }
+
+    /** A key the schema does not know, with the closest known one when it is a likely misspelling. */
+    void unknownKey(ConfigOrigin origin, String key, String name, Collection<String> known) {
+        add(origin, key, "unknown key" + ConfigMessages.didYouMean(name, known),
+                known.isEmpty() ? "no keys here" : "one of " + String.join(", ", known));
+    }
+
+    int size() {
+        return problems.size();
+    }
+
+    boolean isEmpty() {
+        return problems.isEmpty();
+    }
+
+    /** Every problem, sorted by file and line (stable: problems on one line keep the order found). */
+    ConfigProblems toException() {
+        List<Problem> sorted = new ArrayList<>(problems);
+        sorted.sort(Comparator.comparing(Problem::source).thenComparingInt(Problem::line));
+        return new ConfigProblems(sorted.stream().map(Problem::text).toList());
+    }
+}
