@@ -111,7 +111,8 @@ final class SettingsReader {
             return null;
         }
         int threads = workers == 0 ? Runtime.getRuntime().availableProcessors() : workers;
-        return new ProxySettings(source, listen, threads, transport, grace, pluginsDir, limits, pool, routes);
+        return new ProxySettings(source, listen, threads, transport, grace, pluginsDir, limits, pool, timeouts,
+                errorClassifier, accessLog, routes);
     }
 
     /**
