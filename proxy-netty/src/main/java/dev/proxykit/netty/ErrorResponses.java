@@ -42,8 +42,9 @@ final class ErrorResponses {
      *
      * @param keepAlive   whether the connection stays open (else {@code Connection: close} is sent)
      * @param headRequest whether the request was HEAD (headers only)
+     * @return the body bytes written (0 for HEAD)
      */
-    static void write(Channel ch, int status, boolean keepAlive, boolean headRequest) {
+    static int write(Channel ch, int status, boolean keepAlive, boolean headRequest) {
         String phrase = reasonPhrase(status);
         byte[] body = (status + " " + phrase + "\n").getBytes(StandardCharsets.US_ASCII);
         HeaderBlock h = new HeaderBlock(4);
@@ -61,5 +62,6 @@ final class ErrorResponses {
             ch.write(content, ch.voidPromise());
         }
         ch.writeAndFlush(LastChunk.EMPTY, ch.voidPromise());
+        return headRequest ? 0 : body.length;
     }
 }

@@ -715,7 +715,7 @@ final class Exchange {
         if (failurePhase == Phase.CLIENT_READ && !requestComplete) {
             clientKeepAlive = false;
         }
-        ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"));
+        responseBytes += ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"));
         responseStarted = true;
         responseDone = true;
         if (!clientKeepAlive) {

@@ -95,7 +95,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         closed = true;
         LOG.info("proxykit stopping: no new connections; in-flight exchanges have {} to finish",
-                settings.shutdownGracePeriod());
+                settings.shutdownGracePeriod().toString().substring(2).toLowerCase(java.util.Locale.ROOT));
         engine.shutdown(settings.shutdownGracePeriod());
         assembly.closeLoggers();
         LOG.info("proxykit stopped");
