@@ -97,10 +97,7 @@ class ProxyEngineIT {
 
     @Test
     void refusedUpstreamGives502() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = TestUpstream.closedPort();
         try (EngineHarness proxy = EngineHarness.start(
                      EngineHarness.route().upstream("http://127.0.0.1:" + closedPort));
              RawHttpClient c = proxy.client()) {
@@ -117,10 +114,7 @@ class ProxyEngineIT {
 
     @Test
     void aRequestBodyIsDiscardedAfterAnEarlyErrorAndTheConnectionCarriesOn() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = TestUpstream.closedPort();
         try (EngineHarness proxy = EngineHarness.start(
                      EngineHarness.route().upstream("http://127.0.0.1:" + closedPort));
              RawHttpClient c = proxy.client()) {

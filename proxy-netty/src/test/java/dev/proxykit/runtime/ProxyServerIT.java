@@ -184,10 +184,7 @@ class ProxyServerIT {
 
     @Test
     void refusedAndSilentUpstreamsGive502And504InTheAccessLog() throws Exception {
-        int closedPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = TestUpstream.closedPort();
         TestUpstream silent = upstream(TestUpstream.start("silent", (req, res) -> {
             try {
                 Thread.sleep(3_000);

@@ -27,30 +27,15 @@ public final class RawHttpClient implements AutoCloseable {
                            long bodyLength, List<String[]> trailers, String rawHead) {
 
         public String header(String name) {
-            for (String[] h : headers) {
-                if (h[0].equalsIgnoreCase(name)) {
-                    return h[1];
-                }
-            }
-            return null;
+            return HeaderLines.first(headers, name);
         }
 
         public List<String> headers(String name) {
-            List<String> all = new ArrayList<>();
-            for (String[] h : headers) {
-                if (h[0].equalsIgnoreCase(name)) {
-                    all.add(h[1]);
-                }
-            }
-            return all;
+            return HeaderLines.all(headers, name);
         }
 
         public List<String> headerNames() {
-            List<String> names = new ArrayList<>();
-            for (String[] h : headers) {
-                names.add(h[0]);
-            }
-            return names;
+            return HeaderLines.names(headers);
         }
 
         public String bodyText() {

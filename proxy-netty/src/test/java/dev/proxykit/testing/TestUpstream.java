@@ -44,32 +44,17 @@ public final class TestUpstream implements AutoCloseable {
 
         /** First value of a header, any case, or null. */
         public String header(String n) {
-            for (String[] h : headers) {
-                if (h[0].equalsIgnoreCase(n)) {
-                    return h[1];
-                }
-            }
-            return null;
+            return HeaderLines.first(headers, n);
         }
 
         /** Every value of a header, any case. */
         public List<String> headers(String n) {
-            List<String> all = new ArrayList<>();
-            for (String[] h : headers) {
-                if (h[0].equalsIgnoreCase(n)) {
-                    all.add(h[1]);
-                }
-            }
-            return all;
+            return HeaderLines.all(headers, n);
         }
 
         /** Header names exactly as received, in order. */
         public List<String> headerNames() {
-            List<String> names = new ArrayList<>();
-            for (String[] h : headers) {
-                names.add(h[0]);
-            }
-            return names;
+            return HeaderLines.names(headers);
         }
 
         public String rawHeadText() {
@@ -182,6 +167,13 @@ public final class TestUpstream implements AutoCloseable {
         return start(name, (req, res) -> res.send(200,
                 "upstream " + name + "\n" + req.rawHeadText() + "body " + req.bodyLength() + " " + req.bodySha256(),
                 "Content-Type", "text/plain"));
+    }
+
+    /** A loopback port nothing listens on (bound a moment ago, then released): connections to it are refused. */
+    public static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     public int port() {
