@@ -12,7 +12,9 @@ import sun.misc.SignalHandler;
  * <p>The handler starts a thread that calls {@link Running#stop()} (which lets in-flight exchanges finish within the
  * configured grace period) and then exits the JVM: 0, or 1 when something failed to close. A second signal while
  * stopping exits at once with status 1, without waiting. A shutdown hook stops everything too when the JVM exits
- * for another reason (SIGHUP, or where the signal handlers cannot be installed, such as under {@code -Xrs}).
+ * for another reason (SIGHUP, or where the signal handlers cannot be installed, such as under {@code -Xrs}). A
+ * signal that was ignored when the JVM started stays ignored, as shells expect: SIGINT for a background job
+ * ({@code proxykit &}) of a non-interactive shell, for example.
  *
  * <p>{@code sun.misc.Signal} is in the {@code jdk.unsupported} module, present and exported in every JDK 17+.
  */
