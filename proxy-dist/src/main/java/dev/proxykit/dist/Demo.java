@@ -1,5 +1,7 @@
 package dev.proxykit.dist;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,16 +37,25 @@ final class Demo {
     }
 
     /**
-     * The demo's HOCON text; with {@code overrides}, the text ends by including that file, so that every setting the
-     * file gives replaces the demo's (its values keep their own file:line in error messages).
+     * The demo's HOCON text. With {@code overrides}, the text then includes that file, so that every setting the file
+     * gives replaces the demo's (its values keep their own file:line in error messages); last come the
+     * {@code proxykit.*} entries of {@code properties} ({@code -Dproxykit.<key>=<value>}), which win over both, as
+     * they do over a configuration file without {@code --demo}.
      *
-     * @param overrides an absolute path to a readable file, or {@code null}
+     * @param overrides  an absolute path to a readable file, or {@code null}
+     * @param properties usually {@code ConfigFactory.systemProperties()}; entries outside {@code proxykit} are ignored
      */
-    static String config(Path overrides) {
-        if (overrides == null) {
-            return CONFIG;
+    static String config(Path overrides, Config properties) {
+        StringBuilder text = new StringBuilder(CONFIG);
+        if (overrides != null) {
+            text.append("include required(file(").append(quote(overrides.toString())).append("))\n");
         }
-        return CONFIG + "include required(file(" + quote(overrides.toString()) + "))\n";
+        if (properties.hasPath("proxykit")) {
+            // a second `proxykit` object merges into the first, key by key
+            text.append("proxykit ").append(properties.getConfig("proxykit").root()
+                    .render(ConfigRenderOptions.concise())).append('\n');
+        }
+        return text.toString();
     }
 
     /** What {@code --demo} prints once everything runs. */

@@ -106,7 +106,7 @@ public final class Main {
         try {
             Path file = configFile(command);
             ProxySettings settings = command.demo()
-                    ? ConfigLoader.parse(Demo.config(file), Demo.ORIGIN, home)
+                    ? ConfigLoader.parse(Demo.config(file, ConfigFactory.systemProperties()), Demo.ORIGIN, home)
                     : ConfigLoader.load(file, ConfigFactory.systemProperties(), home);
             PluginRegistry registry = PluginRegistry.discover(settings.pluginsDir(), Main.class.getClassLoader());
             if (command.listPlugins()) {
