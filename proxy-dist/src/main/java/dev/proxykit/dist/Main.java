@@ -1,0 +1,312 @@
+package dev.proxykit.dist;
+
+import com.typesafe.config.ConfigFactory;
+import dev.proxykit.dist.CommandLine.UsageException;
+import dev.proxykit.runtime.ProxyServer;
+import dev.proxykit.runtime.StartupException;
+import dev.proxykit.runtime.config.ConfigLoader;
+import dev.proxykit.runtime.config.ConfigProblems;
+import dev.proxykit.runtime.config.ProxySettings;
+import dev.proxykit.runtime.plugin.PluginException;
+import dev.proxykit.runtime.plugin.PluginInfo;
+import dev.proxykit.runtime.plugin.PluginRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The launcher behind {@code bin/proxykit}:
+ * {@code proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--help] [--version]}.
+ *
+ * <p>The installation folder ("home") is the system property {@code proxykit.home}, which {@code bin/proxykit} sets,
+ * or the working directory. Without {@code --config} the configuration is {@code <home>/conf/proxykit.conf}.
+ *
+ * <p>Exit status: {@value #EXIT_OK} when done (after {@code --check} found nothing, or after SIGTERM/SIGINT stopped a
+ * running proxy gracefully), {@value #EXIT_INVALID} for a bad command line, an unreadable or invalid configuration,
+ * a plugin problem or an address that cannot be bound, {@value #EXIT_FAILURE} for anything else.
+ *
+ * <p>Not thread-safe: one instance runs one command line, on the calling thread, which it blocks while the proxy
+ * serves.
+ */
+public final class Main {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_INVALID = 2;
+
+    private final Path home;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    /**
+     * @param home the installation folder, against which the default configuration file and {@code plugins-dir}
+     *             resolve
+     * @param out  where results go ({@code --help}, {@code --version}, {@code --check}, {@code --list-plugins}, the
+     *             demo's banner)
+     * @param err  where problems go
+     */
+    Main(Path home, PrintStream out, PrintStream err) {
+        this.home = Objects.requireNonNull(home, "home");
+        this.out = Objects.requireNonNull(out, "out");
+        this.err = Objects.requireNonNull(err, "err");
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its status; while a proxy is serving, returns only when
+     * SIGTERM or SIGINT has stopped it (see {@link GracefulStop}).
+     */
+    public static void main(String[] args) {
+        int status = new Main(home(), System.out, System.err).run(args);
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    /** {@code proxykit.home}, or the working directory; absolute. */
+    static Path home() {
+        String property = System.getProperty("proxykit.home", "");
+        return (property.isEmpty() ? Path.of("") : Path.of(property)).toAbsolutePath().normalize();
+    }
+
+    /** The version in this JAR's manifest ({@code Implementation-Version}), or {@code unknown} outside a JAR. */
+    static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return version == null ? "unknown" : version;
+    }
+
+    /**
+     * Runs one command line and returns its exit status. Blocks while a proxy serves; see {@link #main(String[])}.
+     */
+    int run(String... args) {
+        CommandLine command;
+        try {
+            command = CommandLine.parse(args);
+        } catch (UsageException e) {
+            err.println("proxykit: " + e.getMessage());
+            err.print(usage());
+            return EXIT_INVALID;
+        }
+        if (command.help()) {
+            out.print(usage());
+            return EXIT_OK;
+        }
+        if (command.version()) {
+            out.println("proxykit " + version());
+            return EXIT_OK;
+        }
+        try {
+            Path file = configFile(command);
+            ProxySettings settings = command.demo()
+                    ? ConfigLoader.parse(Demo.config(file, ConfigFactory.systemProperties()), Demo.ORIGIN, home)
+                    : ConfigLoader.load(file, ConfigFactory.systemProperties(), home);
+            PluginRegistry registry = PluginRegistry.discover(settings.pluginsDir(), Main.class.getClassLoader());
+            if (command.listPlugins()) {
+                printPlugins(registry.plugins(), settings.pluginsDir());
+                return EXIT_OK;
+            }
+            if (command.check()) {
+                return check(settings, registry, command.demo() ? describeDemo(file) : file.toString());
+            }
+            return serve(settings, registry, command.demo());
+        } catch (LaunchProblem e) {
+            err.println("proxykit: " + e.getMessage());
+            return EXIT_INVALID;
+        } catch (ConfigProblems e) {
+            return printProblems(e.problems());
+        } catch (PluginException e) {
+            return printProblems(e.problems());
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Main.class).error("proxykit failed", e);
+            err.println("proxykit: failed: " + e);
+            return EXIT_FAILURE;
+        }
+    }
+
+    /** What {@code --help} prints, and what a bad command line prints after its error. */
+    String usage() {
+        String n = System.lineSeparator();
+        return "usage: proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--help] [--version]" + n
+                + n
+                + "Runs the proxykit reverse proxy until SIGTERM or Ctrl-C, which stop it gracefully." + n
+                + n
+                + "options:" + n
+                + CommandLine.OPTIONS + n
+                + n
+                + "configuration file: " + defaultConfigFile() + n
+                + "  (HOCON; -Dproxykit.<key>=<value> in JAVA_OPTS overrides a key, e.g. JAVA_OPTS=-Dproxykit.workers=2)"
+                + n
+                + "environment: JAVA_HOME, JAVA_OPTS, PROXYKIT_HEAP (see bin/proxykit)" + n
+                + "exit status: 0 ok, 1 failure, 2 bad command line, configuration, plugin or listen address" + n;
+    }
+
+    private Path defaultConfigFile() {
+        return home.resolve("conf").resolve("proxykit.conf");
+    }
+
+    /** The file to read: {@code --config}, else the default one; {@code null} for a plain demo. */
+    private Path configFile(CommandLine command) throws LaunchProblem {
+        Path file;
+        if (command.config() != null) {
+            file = command.config().toAbsolutePath().normalize();
+        } else if (command.demo()) {
+            return null;
+        } else {
+            file = defaultConfigFile();
+        }
+        String reason = null;
+        if (!Files.exists(file)) {
+            reason = "no such file";
+        } else if (!Files.isRegularFile(file)) {
+            reason = "not a regular file";
+        } else if (!Files.isReadable(file)) {
+            reason = "permission denied";
+        }
+        if (reason != null) {
+            throw new LaunchProblem("cannot read configuration file " + file + ": " + reason);
+        }
+        return file;
+    }
+
+    private static String describeDemo(Path file) {
+        return file == null ? Demo.ORIGIN : Demo.ORIGIN + " with " + file;
+    }
+
+    private int check(ProxySettings settings, PluginRegistry registry, String source) {
+        List<String> problems = ProxyServer.check(settings, registry);
+        if (!problems.isEmpty()) {
+            return printProblems(problems);
+        }
+        out.println("configuration OK: " + source + " (" + settings.routes().size() + " routes, "
+                + registry.plugins().size() + " plugins)");
+        return EXIT_OK;
+    }
+
+    private int printProblems(List<String> problems) {
+        for (String problem : problems) {
+            err.println(problem);
+        }
+        err.flush();
+        return EXIT_INVALID;
+    }
+
+    private void printPlugins(List<PluginInfo> plugins, Path pluginsDir) {
+        if (plugins.isEmpty()) {
+            out.println("no plugins found (plugins folder: " + (pluginsDir == null ? "none" : pluginsDir)
+                    + ", and the class path)");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "KIND", "VERSION", "SOURCE", "DESCRIPTION"});
+        for (PluginInfo plugin : plugins) {
+            rows.add(new String[] {plugin.name(), plugin.kind().displayName(), plugin.version(), plugin.source(),
+                plugin.description()});
+        }
+        int[] widths = new int[4];
+        for (String[] row : rows) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
+            }
+            out.println(line.append(row[4]).toString().stripTrailing());
+        }
+    }
+
+    /**
+     * Starts the demo's upstreams (with {@code --demo}) and the proxy, then blocks until a signal has stopped them.
+     * The signal handlers are installed first, so that a signal arriving while the proxy starts still ends with a
+     * graceful stop and exit status 0.
+     */
+    private int serve(ProxySettings settings, PluginRegistry registry, boolean demo) {
+        Running running = new Running();
+        GracefulStop.install(running);
+        List<EchoServer> upstreams = new ArrayList<>();
+        ProxyServer server;
+        try {
+            if (demo) {
+                for (int port : Demo.UPSTREAM_PORTS) {
+                    upstreams.add(startUpstream(port, running));
+                }
+            }
+            server = ProxyServer.start(settings, registry);
+        } catch (StartupException e) {
+            running.stop();
+            return printProblems(startupProblems(e, settings));
+        } catch (LaunchProblem e) {
+            running.stop();
+            err.println("proxykit: " + e.getMessage());
+            return EXIT_INVALID;
+        } catch (RuntimeException e) {
+            running.stop();
+            throw e;
+        }
+        running.add(server);
+        if (demo) {
+            out.print(Demo.banner(server.addresses().get(0), upstreams));
+            out.flush();
+        }
+        running.awaitStopped();
+        return EXIT_OK;
+    }
+
+    private static EchoServer startUpstream(int port, Running running) throws LaunchProblem {
+        EchoServer upstream;
+        try {
+            upstream = EchoServer.start(port);
+        } catch (IOException e) {
+            throw new LaunchProblem("cannot start the demo upstream on 127.0.0.1:" + port + ": " + e.getMessage()
+                    + " (is another demo running?)");
+        }
+        running.add(upstream);
+        return upstream;
+    }
+
+    /**
+     * The problems of a failed start; when a listen address was in use and no problem says so, one more line does.
+     */
+    private static List<String> startupProblems(StartupException e, ProxySettings settings) {
+        List<String> problems = new ArrayList<>(e.problems());
+        boolean said = problems.stream().anyMatch(p -> p.toLowerCase(Locale.ROOT).contains("in use"));
+        for (Throwable cause = e.getCause(); cause != null && !said; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof BindException || message.toLowerCase(Locale.ROOT).contains("in use")) {
+                problems.add("cannot listen on " + settings.listen().stream().map(Main::authority)
+                        .collect(Collectors.joining(", ")) + ": address already in use (" + message + ")");
+                said = true;
+            }
+        }
+        if (problems.isEmpty()) {
+            problems.add("cannot start: " + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+        }
+        return problems;
+    }
+
+    /** {@code host:port}, with an IPv6 host in brackets. */
+    static String authority(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** A file the launcher cannot read or a demo port it cannot bind: one line, exit status 2. */
+    private static final class LaunchProblem extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        LaunchProblem(String message) {
+            super(message);
+        }
+    }
+}

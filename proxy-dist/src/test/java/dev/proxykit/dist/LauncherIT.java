@@ -1,0 +1,265 @@
+package dev.proxykit.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.proxykit.dist.HttpWire.Response;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/proxykit} from a freshly unpacked tarball, run as real processes: the public command line, exit
+ * statuses, messages, the demo and the graceful stop on SIGTERM.
+ */
+class LauncherIT {
+
+    /** Netty's leak detector at its strictest in the launched proxies; a leak report fails the test. */
+    private static final String PARANOID = "-Dio.netty.leakDetection.level=paranoid";
+
+    @TempDir
+    Path dir;
+
+    private Path home;
+
+    @BeforeEach
+    void unpack() throws IOException, InterruptedException {
+        home = Installation.unpack(dir);
+    }
+
+    @Test
+    void helpPrintsTheUsageWithEveryOptionAndExits0() throws IOException {
+        Launched help = Launched.run(home, "--help");
+
+        assertEquals(0, help.exitValue(), help.describe());
+        for (String option : List.of("--config FILE", "--check", "--demo", "--list-plugins", "--help", "--version")) {
+            assertTrue(help.stdout().contains(option), option + "\n" + help.describe());
+        }
+        assertTrue(help.stdout().contains(home.toRealPath().resolve("conf/proxykit.conf").toString()),
+                help.describe());
+    }
+
+    @Test
+    void versionPrintsTheBuiltVersion() throws IOException {
+        Launched version = Launched.run(home, "--version");
+
+        assertEquals(0, version.exitValue(), version.describe());
+        assertEquals("proxykit " + System.getProperty("proxykit.version"), version.stdout().strip());
+    }
+
+    @Test
+    void unknownOptionPrintsTheUsageOnStderrAndExits2() throws IOException {
+        Launched unknown = Launched.run(home, "--no-such-option");
+
+        assertEquals(2, unknown.exitValue(), unknown.describe());
+        assertTrue(unknown.stderr().contains("unknown option: --no-such-option"), unknown.describe());
+        assertTrue(unknown.stderr().contains("usage: proxykit"), unknown.describe());
+    }
+
+    @Test
+    void missingConfigurationFileIsNamedInOneLineAndExits2() throws IOException {
+        Path missing = dir.resolve("missing.conf");
+
+        Launched run = Launched.run(home, "--config", missing.toString());
+
+        assertEquals(2, run.exitValue(), run.describe());
+        assertEquals(List.of("proxykit: cannot read configuration file " + missing + ": no such file"),
+                run.stderrLines());
+    }
+
+    @Test
+    void checkAcceptsTheShippedConfiguration() throws IOException {
+        Launched check = Launched.run(home, "--check");
+
+        assertEquals(0, check.exitValue(), check.describe());
+        Path conf = home.toRealPath().resolve("conf/proxykit.conf");
+        assertTrue(Pattern.compile("(?m)^configuration OK: " + Pattern.quote(conf.toString())
+                + " \\(1 routes, \\d+ plugins\\)$").matcher(check.stdout()).find(), check.describe());
+    }
+
+    @Test
+    void checkReportsEveryProblemWithItsKeyAndFileLineAndExits2() throws IOException {
+        Path bad = writeBadConfig();
+
+        Launched check = Launched.run(home, "--check", "--config", bad.toString());
+
+        assertEquals(2, check.exitValue(), check.describe());
+        assertBadConfigProblems(check);
+    }
+
+    @Test
+    void startWithABadConfigurationExits2WithTheSameProblemsAsCheck() throws IOException {
+        Path bad = writeBadConfig();
+        Launched check = Launched.run(home, "--check", "-c", bad.toString());
+
+        Launched start = Launched.run(home, "-c", bad.toString());
+
+        assertEquals(2, start.exitValue(), start.describe());
+        assertBadConfigProblems(start);
+        assertEquals(check.stderrLines(), start.stderrLines());
+        assertFalse(start.stdout().contains("listening on"), start.describe());
+    }
+
+    @Test
+    void listPluginsShowsTheBuiltInPluginsWithTheirKindsLoadedFromPluginsBuiltin() throws IOException {
+        Launched list = Launched.run(home, "--list-plugins");
+
+        assertEquals(0, list.exitValue(), list.describe());
+        String[][] expected = {
+            {"round-robin", "selector"},
+            {"single-host", "director"},
+            {"host-rewrite", "director"},
+            {"default", "error classifier"},
+            {"combined", "access logger"},
+            {"json", "access logger"},
+        };
+        for (String[] plugin : expected) {
+            Pattern row = Pattern.compile("(?m)^" + Pattern.quote(plugin[0]) + " +" + Pattern.quote(plugin[1])
+                    + " +.*plugins/builtin.*$");
+            assertTrue(row.matcher(list.stdout()).find(), plugin[0] + " " + plugin[1] + "\n" + list.describe());
+        }
+    }
+
+    @Test
+    void demoAlternatesBetweenItsUpstreamsPreservesHeaderCaseLogsAccessAndStopsOnSigterm() throws IOException {
+        try (Launched demo = Launched.start(home, PARANOID, "--demo")) {
+            demo.awaitStdout("curl -i http://127.0.0.1:3000/hello");
+            assertTrue(demo.stdout().contains("Ctrl-C"), demo.describe());
+
+            List<String> servedBy = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Response response = HttpWire.exchange(3000,
+                        "GET /hello?n=" + i + " HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-MiXeD: yes\r\n\r\n");
+                assertEquals(200, response.status(), response.text());
+                assertTrue(response.text().contains("\r\nX-MiXeD: yes\r\n"), response.text());
+                assertTrue(response.text().contains("GET /hello?n=" + i + " HTTP/1.1\r\n"), response.text());
+                servedBy.add(response.text().lines().findFirst().orElse(""));
+            }
+            assertEquals(Set.of("served by upstream 127.0.0.1:9292", "served by upstream 127.0.0.1:9293"),
+                    new TreeSet<>(servedBy), servedBy.toString());
+            for (int i = 1; i < servedBy.size(); i++) {
+                assertNotEquals(servedBy.get(i - 1), servedBy.get(i), "round-robin alternates: " + servedBy);
+            }
+
+            assertEquals(0, demo.terminate(), demo.describe());
+            assertEquals(1, count(demo.stdout(), "listening on"), demo.describe());
+            assertNoLeak(demo);
+            List<String> access = Files.readAllLines(home.resolve("logs/access.log"));
+            for (int i = 0; i < 4; i++) {
+                String target = "/hello?n=" + i;
+                assertTrue(access.stream().anyMatch(line -> line.contains(target)), target + " in " + access);
+            }
+        }
+    }
+
+    @Test
+    void startServesThroughTheProxyWithTheShippedDirectorsAndStopsOnSigterm() throws IOException {
+        try (EchoServer upstream = EchoServer.start(0)) {
+            int port = Installation.freePort();
+            Path conf = dir.resolve("start.conf");
+            Files.writeString(conf, "proxykit {\n"
+                    + "  listen = \"127.0.0.1:" + port + "\"\n"
+                    + "  routes = [\n"
+                    + "    {\n"
+                    + "      upstreams = [\"http://127.0.0.1:" + upstream.port() + "\"]\n"
+                    + "      directors = [single-host, { type = host-rewrite, host = \"backend.example.com\" }]\n"
+                    + "    }\n"
+                    + "  ]\n"
+                    + "}\n");
+
+            try (Launched proxy = Launched.start(home, PARANOID, "--config", conf.toString())) {
+                proxy.awaitStdout("listening on");
+
+                Response response = HttpWire.exchange(port,
+                        "POST /a/b?c=d HTTP/1.1\r\nHost: client.example\r\nx-lower-case: 1\r\nX-MiXeD: yes\r\n"
+                                + "Content-Length: 5\r\n\r\nhello");
+
+                assertEquals(200, response.status(), response.text());
+                assertTrue(response.text().startsWith("served by upstream " + upstream.name()), response.text());
+                assertTrue(response.text().contains("\r\nHost: backend.example.com\r\n"), response.text());
+                assertTrue(response.text().contains("\r\nx-lower-case: 1\r\n"), response.text());
+                assertTrue(response.text().contains("\r\nX-MiXeD: yes\r\n"), response.text());
+                assertTrue(response.text().endsWith("\nbody: 5 bytes\n"), response.text());
+
+                assertEquals(0, proxy.terminate(), proxy.describe());
+                assertEquals(1, count(proxy.stdout(), "listening on"), proxy.describe());
+                assertTrue(proxy.stdout().contains("127.0.0.1:" + port), proxy.describe());
+                assertNoLeak(proxy);
+            }
+        }
+    }
+
+    @Test
+    void aListenAddressInUseExits2WithAClearMessage() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = dir.resolve("taken.conf");
+            Files.writeString(conf, "proxykit {\n"
+                    + "  listen = \"127.0.0.1:" + taken.getLocalPort() + "\"\n"
+                    + "  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n"
+                    + "}\n");
+
+            Launched start = Launched.run(home, "--config", conf.toString());
+
+            assertEquals(2, start.exitValue(), start.describe());
+            assertTrue(start.stderr().contains("127.0.0.1:" + taken.getLocalPort()), start.describe());
+            assertTrue(start.stderr().toLowerCase(java.util.Locale.ROOT).contains("in use"), start.describe());
+        }
+    }
+
+    /**
+     * A configuration with three problems, one per line: an unknown key (line 3), a value of the wrong type
+     * (line 4) and an upstream URL without a scheme (line 7).
+     */
+    private Path writeBadConfig() throws IOException {
+        Path bad = dir.resolve("bad.conf");
+        Files.writeString(bad, "proxykit {\n"
+                + "  listen = \"127.0.0.1:" + Installation.freePort() + "\"\n"
+                + "  no-such-key = 1\n"
+                + "  workers = \"many\"\n"
+                + "  routes = [\n"
+                + "    {\n"
+                + "      upstreams = [\"localhost:8080\"]\n"
+                + "    }\n"
+                + "  ]\n"
+                + "}\n");
+        return bad;
+    }
+
+    private static void assertBadConfigProblems(Launched run) throws IOException {
+        List<String> lines = run.stderrLines();
+        assertProblem(lines, "bad.conf:3", "no-such-key", run);
+        assertProblem(lines, "bad.conf:4", "workers", run);
+        assertProblem(lines, "bad.conf:7", "upstreams", run);
+        assertTrue(lines.stream().anyMatch(line -> line.contains("localhost:8080")), run.describe());
+    }
+
+    private static void assertProblem(List<String> lines, String fileLine, String key, Launched run) {
+        assertTrue(lines.stream().anyMatch(line -> line.contains(fileLine) && line.contains(key)),
+                key + " at " + fileLine + "\n" + run.describe());
+    }
+
+    private void assertNoLeak(Launched run) throws IOException {
+        assertFalse(run.stdout().contains("LEAK:"), run.describe());
+        assertFalse(Files.readString(home.resolve("logs/proxykit.log")).contains("LEAK:"), run.describe());
+    }
+
+    private static int count(String text, String needle) {
+        int count = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {
+            count++;
+        }
+        return count;
+    }
+}

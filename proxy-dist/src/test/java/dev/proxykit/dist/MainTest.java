@@ -1,0 +1,135 @@
+package dev.proxykit.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher's command line, in-process: everything decided before the configuration is loaded. */
+class MainTest {
+
+    @TempDir
+    Path home;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void helpPrintsEveryOptionAndTheConfigurationFileAndExits0() {
+        assertEquals(0, run("--help"));
+
+        String usage = out();
+        for (String option : List.of("--config FILE", "-c,", "--check", "--demo", "--list-plugins", "--help", "-h,",
+                "--version")) {
+            assertTrue(usage.contains(option), option + " in " + usage);
+        }
+        assertTrue(usage.contains(home.resolve("conf").resolve("proxykit.conf").toString()), usage);
+        assertEquals("", err());
+    }
+
+    @Test
+    void shortHelpIsTheSameAsLongHelp() {
+        assertEquals(0, run("-h"));
+        String shortHelp = out();
+        out.reset();
+
+        assertEquals(0, run("--help"));
+        assertEquals(out(), shortHelp);
+    }
+
+    @Test
+    void versionPrintsProxykitAndTheVersion() {
+        assertEquals(0, run("--version"));
+
+        assertEquals("proxykit " + Main.version() + System.lineSeparator(), out());
+    }
+
+    @Test
+    void unknownOptionPrintsUsageOnStderrAndExits2() {
+        assertEquals(2, run("--frobnicate"));
+
+        assertTrue(err().startsWith("proxykit: unknown option: --frobnicate"), err());
+        assertTrue(err().contains("usage: proxykit"), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void configWithoutAValueExits2() {
+        assertEquals(2, run("--check", "--config"));
+
+        assertTrue(err().contains("--config: missing value"), err());
+    }
+
+    @Test
+    void configGivenTwiceExits2() {
+        assertEquals(2, run("-c", "a.conf", "--config=b.conf"));
+
+        assertTrue(err().contains("--config given twice"), err());
+    }
+
+    @Test
+    void positionalArgumentExits2() {
+        assertEquals(2, run("proxykit.conf"));
+
+        assertTrue(err().contains("unexpected argument: proxykit.conf"), err());
+    }
+
+    @Test
+    void missingDefaultConfigurationFileIsOneLineNamingItAndExits2() {
+        assertEquals(2, run("--check"));
+
+        Path expected = home.resolve("conf").resolve("proxykit.conf");
+        assertEquals("proxykit: cannot read configuration file " + expected + ": no such file"
+                + System.lineSeparator(), err());
+    }
+
+    @Test
+    void missingConfigFileGivenOnTheCommandLineIsNamedAndExits2() {
+        Path missing = home.resolve("nowhere.conf");
+
+        assertEquals(2, run("--config", missing.toString()));
+
+        assertEquals("proxykit: cannot read configuration file " + missing + ": no such file"
+                + System.lineSeparator(), err());
+    }
+
+    @Test
+    void aDirectoryAsConfigFileIsRejectedAndExits2() throws IOException {
+        Path folder = Files.createDirectory(home.resolve("conf.d"));
+
+        assertEquals(2, run("-c", folder.toString()));
+
+        assertTrue(err().contains(folder + ": not a regular file"), err());
+    }
+
+    @Test
+    void demoWithAMissingConfigFileExits2BeforeStartingAnything() {
+        Path missing = home.resolve("override.conf");
+
+        assertEquals(2, run("--demo", "--config", missing.toString()));
+
+        assertTrue(err().contains("cannot read configuration file " + missing), err());
+    }
+
+    private int run(String... args) {
+        PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        return new Main(home, outStream, errStream).run(args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}
