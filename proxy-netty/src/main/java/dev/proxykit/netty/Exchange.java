@@ -71,6 +71,9 @@ final class Exchange {
     private Channel upstream;
     private ArrayDeque<Object> pending;
     private ScheduledFuture<?> headerTimer;
+    private ScheduledFuture<?> flushTimer;
+    /** Whether client flushes are batched by the route's flush interval (known-length, non-SSE responses only). */
+    private boolean batchFlushes;
     private String upgradeProtocol;
 
     private boolean requestComplete;
@@ -157,7 +160,11 @@ final class Exchange {
 
     private OutboundRequest buildOutbound(Upstream upstreamPicked) {
         HeaderBlock h = head.headers().copy();
+        String announcedTrailers = joined(h, "Trailer");
         String upgradeValue = HopByHop.strip(h, true);
+        if (announcedTrailers != null && head.bodyKind() == BodyKind.CHUNKED) {
+            h.add("Trailer", announcedTrailers); // still true of the chunked body sent upstream
+        }
         if (head.isHttp11() && upgradeValue != null && head.headers().containsToken("Connection", "upgrade")
                 && !HeaderNames.listContains(upgradeValue, "h2c")) {
             upgradeProtocol = upgradeValue;
@@ -212,11 +219,7 @@ final class Exchange {
         boolean trusted = route.trusts(inbound.clientAddress().getAddress());
         String prior = null;
         if (trusted) {
-            for (int i = 0; i < h.size(); i++) {
-                if (h.nameEquals(i, "x-forwarded-for")) {
-                    prior = prior == null ? h.value(i) : prior + ", " + h.value(i);
-                }
-            }
+            prior = joined(h, "X-Forwarded-For");
         } else {
             for (int i = h.size() - 1; i >= 0; i--) {
                 if (h.nameStartsWith(i, "x-forwarded-") || h.nameEquals(i, "forwarded")) {
@@ -238,12 +241,7 @@ final class Exchange {
 
     static void appendVia(HeaderBlock h, String pseudonym) {
         String entry = "1.1 " + pseudonym;
-        String existing = null;
-        for (int i = 0; i < h.size(); i++) {
-            if (h.nameEquals(i, "via")) {
-                existing = existing == null ? h.value(i) : existing + ", " + h.value(i);
-            }
-        }
+        String existing = joined(h, "Via");
         h.set("Via", existing == null ? entry : existing + ", " + entry);
     }
 
@@ -436,10 +434,11 @@ final class Exchange {
         }
         responseHeadReceived = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelHeaderTimer();
+        cancelTimers();
         status = res.status();
         upstreamKeepAlive = res.isKeepAlive();
         HeaderBlock h = res.headers();
+        String announcedTrailers = joined(h, "Trailer");
         HopByHop.strip(h, false);
         if (route.forwarded.via() != null) {
             appendVia(h, route.forwarded.via());
@@ -447,6 +446,12 @@ final class Exchange {
         BodyKind in = res.bodyKind();
         BodyKind out = in == BodyKind.NONE || in == BodyKind.LENGTH ? in
                 : head.isHttp11() ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
+        if (announcedTrailers != null && out == BodyKind.CHUNKED) {
+            h.add("Trailer", announcedTrailers); // the trailers will follow: announce them again, like Go
+        }
+        String contentType = h.get("Content-Type");
+        batchFlushes = route.flushIntervalNanos > 0 && in == BodyKind.LENGTH
+                && (contentType == null || !contentType.regionMatches(true, 0, "text/event-stream", 0, 17));
         clientKeepAlive = head.isKeepAlive() && out != BodyKind.UNTIL_CLOSE && !engine.draining && !fe.closing();
         if (!clientKeepAlive) {
             h.add("Connection", "close");
@@ -493,7 +498,27 @@ final class Exchange {
 
     void onUpstreamReadComplete() {
         upstreamActivityNanos = System.nanoTime();
+        if (!batchFlushes) {
+            client.flush();
+        } else if (flushTimer == null) {
+            flushTimer = client.eventLoop().schedule(this::flushClient, route.flushIntervalNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void flushClient() {
+        flushTimer = null;
         client.flush();
+    }
+
+    /** The values of every field named {@code name}, joined with ", ", or null when there is none. */
+    private static String joined(HeaderBlock h, String name) {
+        String all = null;
+        for (int i = 0; i < h.size(); i++) {
+            if (h.nameEquals(i, name)) {
+                all = all == null ? h.value(i) : all + ", " + h.value(i);
+            }
+        }
+        return all;
     }
 
     void onUpstreamWritabilityChanged(boolean writable) {
@@ -519,7 +544,7 @@ final class Exchange {
             be = null;
             upstream = null;
             requestSent = false;
-            cancelHeaderTimer();
+            cancelTimers();
             handler.detach();
             handler.channel().close();
             fe.block(FrontendHandler.BLOCK_CONNECTING, true);
@@ -585,7 +610,7 @@ final class Exchange {
         responseHeadReceived = true;
         responseStarted = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelHeaderTimer();
+        cancelTimers();
         status = 101;
         HeaderBlock h = res.headers();
         String protocol = HopByHop.strip(h, false);
@@ -656,7 +681,7 @@ final class Exchange {
         failureReason = c.reason();
         logFailure(phase, kind, cause, st, c.reason());
 
-        cancelHeaderTimer();
+        cancelTimers();
         if (be != null) {
             be.detach();
             upstream.close();
@@ -743,10 +768,14 @@ final class Exchange {
         }
     }
 
-    private void cancelHeaderTimer() {
+    private void cancelTimers() {
         if (headerTimer != null) {
             headerTimer.cancel(false);
             headerTimer = null;
+        }
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
         }
     }
 
@@ -758,7 +787,7 @@ final class Exchange {
             return;
         }
         ended = true;
-        cancelHeaderTimer();
+        cancelTimers();
         releasePending();
         // nothing goes upstream any more: whatever still blocked reading the client for the upstream's sake is gone
         fe.block(FrontendHandler.BLOCK_CONNECTING | FrontendHandler.BLOCK_UPSTREAM_FULL, false);

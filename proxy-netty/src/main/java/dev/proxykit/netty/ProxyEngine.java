@@ -82,7 +82,7 @@ public final class ProxyEngine {
             targets.add(new UpstreamTarget(u, u.isSecure() ? upstreamTls : null));
         }
         return new Route(rs.name(), rs.matchHost(), rs.matchPathPrefix(), targets, selector, directors, classifier,
-                accessLogger, rs.timeouts(), rs.forwarded(), rs.mergeSlashes());
+                accessLogger, rs.timeouts(), rs.forwarded(), rs.mergeSlashes(), rs.flushInterval());
     }
 
     /**

@@ -40,10 +40,11 @@ public final class Route {
     final long idleTimeoutNanos;
     final ForwardedSettings forwarded;
     final boolean mergeSlashes;
+    final long flushIntervalNanos;
 
     Route(String name, String matchHost, String matchPathPrefix, List<UpstreamTarget> targets,
           UpstreamSelector selector, List<Director> directors, ErrorClassifier classifier, AccessLogger accessLogger,
-          Timeouts timeouts, ForwardedSettings forwarded, boolean mergeSlashes) {
+          Timeouts timeouts, ForwardedSettings forwarded, boolean mergeSlashes, java.time.Duration flushInterval) {
         this.name = name;
         if (matchHost != null && matchHost.startsWith("*.")) {
             this.host = matchHost.substring(1).toLowerCase(Locale.ROOT);
@@ -70,6 +71,7 @@ public final class Route {
         this.idleTimeoutNanos = timeouts.idle().toNanos();
         this.forwarded = forwarded;
         this.mergeSlashes = mergeSlashes;
+        this.flushIntervalNanos = flushInterval.toNanos();
     }
 
     /** The route's name. */

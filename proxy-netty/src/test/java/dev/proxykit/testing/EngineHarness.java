@@ -50,6 +50,7 @@ public final class EngineHarness implements AutoCloseable {
         TlsSettings tls = new TlsSettings(null, false);
         ForwardedSettings forwarded = new ForwardedSettings(true, true, true, List.of(), null);
         boolean mergeSlashes;
+        Duration flushInterval = Duration.ZERO;
 
         public RouteSpec name(String n) {
             this.name = n;
@@ -111,6 +112,11 @@ public final class EngineHarness implements AutoCloseable {
             return this;
         }
 
+        public RouteSpec flushInterval(Duration d) {
+            this.flushInterval = d;
+            return this;
+        }
+
         public RouteSpec mergeSlashes(boolean on) {
             this.mergeSlashes = on;
             return this;
@@ -159,7 +165,8 @@ public final class EngineHarness implements AutoCloseable {
         List<Route> built = new ArrayList<>();
         for (RouteSpec r : routes) {
             RouteSettings rs = new RouteSettings(r.name, r.host, r.pathPrefix, r.upstreams, dummy, List.of(),
-                    r.timeouts, r.tls, dummy, dummy, r.forwarded, r.mergeSlashes, ConfigOriginFactory.newSimple("test"));
+                    r.timeouts, r.tls, dummy, dummy, r.forwarded, r.mergeSlashes, r.flushInterval,
+                    ConfigOriginFactory.newSimple("test"));
             routeSettings.add(rs);
             SslContext ssl = r.upstreams.stream().anyMatch(Upstream::isSecure)
                     ? UpstreamTls.clientContext(r.tls, r.name) : null;

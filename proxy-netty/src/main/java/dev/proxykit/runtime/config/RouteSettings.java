@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param accessLog       {@code access-log}, or the global one
  * @param forwarded       {@code forwarded}, {@code trusted-proxies}, {@code via}, merged over the global ones
  * @param mergeSlashes    {@code merge-slashes}: collapse runs of {@code /} in the path sent upstream (default false)
+ * @param flushInterval   {@code flush-interval}: zero flushes response bytes to the client after every read from the
+ *                        upstream; a positive interval batches flushes of responses with a known length (streamed
+ *                        responses, {@code text/event-stream} or of unknown length, always flush at once)
  * @param origin          where the route block starts, for error messages
  */
 public record RouteSettings(
@@ -36,6 +39,7 @@ public record RouteSettings(
         PluginSpec accessLog,
         ForwardedSettings forwarded,
         boolean mergeSlashes,
+        java.time.Duration flushInterval,
         ConfigOrigin origin) {
 
     public RouteSettings {
@@ -48,5 +52,6 @@ public record RouteSettings(
         Objects.requireNonNull(errorClassifier, "errorClassifier");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(forwarded, "forwarded");
+        Objects.requireNonNull(flushInterval, "flushInterval");
     }
 }

@@ -56,7 +56,7 @@ final class SettingsReader {
 
     /** What a route falls back to for the settings it does not give; fields are null where the global was bad. */
     private record Globals(Timeouts timeouts, TlsSettings tls, ForwardedSettings forwarded,
-                           PluginSpec errorClassifier, PluginSpec accessLog) {
+                           PluginSpec errorClassifier, PluginSpec accessLog, Duration flushInterval) {
     }
 
     /**
@@ -98,11 +98,13 @@ final class SettingsReader {
         ForwardedSettings forwarded = forwarded(b, null);
         PluginSpec errorClassifier = field(b, "error-classifier", true, null, PLUGIN, this::spec);
         PluginSpec accessLog = field(b, "access-log", true, null, PLUGIN, this::spec);
+        Duration flushInterval = field(b, "flush-interval", true, null, ValueReader.DURATION,
+                (v, k) -> values.duration(v, k, true));
         Globals globals = new Globals(
                 timeouts != null ? timeouts : new Timeouts(null, null, null, null),
                 tls != null ? tls : new TlsSettings(null, false),
                 forwarded != null ? forwarded : new ForwardedSettings(false, false, false, List.of(), null),
-                errorClassifier, accessLog);
+                errorClassifier, accessLog, flushInterval != null ? flushInterval : Duration.ZERO);
 
         ConfigValue routesValue = b.get("routes");
         List<RouteSettings> routes = routes(routesValue, b.key("routes"), globals, where);
@@ -479,12 +481,14 @@ final class SettingsReader {
         PluginSpec errorClassifier = field(b, "error-classifier", false, globals.errorClassifier(), PLUGIN, this::spec);
         PluginSpec accessLog = field(b, "access-log", false, globals.accessLog(), PLUGIN, this::spec);
         Boolean mergeSlashes = field(b, "merge-slashes", false, false, BOOLEAN, values::bool);
+        Duration flushInterval = field(b, "flush-interval", false, globals.flushInterval(), ValueReader.DURATION,
+                (v, k) -> values.duration(v, k, true));
         b.rejectUnknownKeys();
         if (problems.size() > before) {
             return null;
         }
         return new RouteSettings(name, match[0], match[1], upstreams, selector, directors, timeouts, tls,
-                errorClassifier, accessLog, forwarded, mergeSlashes, object.origin());
+                errorClassifier, accessLog, forwarded, mergeSlashes, flushInterval, object.origin());
     }
 
     private String routeName(Block b, int index, Map<String, ConfigOrigin> names) {
