@@ -591,6 +591,7 @@ final class Exchange {
             return deadline;
         }
         if (!requestComplete && upstream != null && upstream.isWritable()) {
+            forceClose = true; // the client stalled inside its body: there is nothing to drain, only to close
             fail(Phase.CLIENT_READ, FailureKind.IDLE_TIMEOUT, null);
         } else if (responseStarted && !client.isWritable()) {
             fail(Phase.STREAM_RESPONSE, FailureKind.CLIENT_TIMEOUT, null);
@@ -737,9 +738,6 @@ final class Exchange {
         clientKeepAlive = head.isKeepAlive() && !engine.draining && !fe.closing() && !forceClose
                 && (bodyDone || head.bodyKind() == BodyKind.LENGTH && head.contentLength() <= DISCARD_LIMIT
                     || head.bodyKind() == BodyKind.CHUNKED);
-        if (failurePhase == Phase.CLIENT_READ && !requestComplete) {
-            clientKeepAlive = false;
-        }
         responseBytes += ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"));
         responseStarted = true;
         responseDone = true;

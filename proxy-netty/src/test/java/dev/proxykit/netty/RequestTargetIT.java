@@ -1,0 +1,129 @@
+package dev.proxykit.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.proxykit.testing.EngineHarness;
+import dev.proxykit.testing.RawHttpClient;
+import dev.proxykit.testing.TestUpstream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The request target goes upstream byte for byte (Go's router would clean it and redirect //a to /a), unless
+ * merge-slashes is on; absolute-form is accepted and sent upstream in origin-form, never forward-proxied; CONNECT
+ * is refused.
+ */
+class RequestTargetIT {
+
+    @Test
+    void targetsAreForwardedByteForByte() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            for (String target : List.of("//a//b", "/a/../b", "/./a/./b/", "/a%2Fb%2f", "/%zz/%", "/p?a=1;b=2",
+                    "/p?z=1&a=2&m=3&a=0", "/p?", "/p?q=a+b%20c", "/p#frag", "/caf\u00e9/\u00ff", "/a/b/..",
+                    "/~user/:colon@at!$&'()*+,;=")) {
+                assertEquals(200, c.exchange("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n").status(), target);
+                assertEquals("GET " + target + " HTTP/1.1", up.takeRequest(5).requestLine(), target);
+            }
+        }
+    }
+
+    @Test
+    void asteriskFormReachesTheUpstreamForOptions() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            c.exchange("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals("OPTIONS * HTTP/1.1", up.takeRequest(5).requestLine());
+        }
+    }
+
+    @Test
+    void mergeSlashesCollapsesSlashRunsInThePathOnly() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()).mergeSlashes(true));
+             RawHttpClient c = proxy.client()) {
+            c.exchange("GET //a///b/ HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals("GET /a/b/ HTTP/1.1", up.takeRequest(5).requestLine());
+            c.exchange("GET //a?next=//x//y HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals("GET /a?next=//x//y HTTP/1.1", up.takeRequest(5).requestLine(), "the query is untouched");
+        }
+    }
+
+    @Test
+    void routeMatchingSeesTheRawPath() throws Exception {
+        try (TestUpstream api = TestUpstream.echo("api");
+             TestUpstream other = TestUpstream.echo("other");
+             EngineHarness proxy = EngineHarness.start(List.of(
+                     EngineHarness.route().name("api").pathPrefix("/api/").upstream(api.url()).mergeSlashes(true),
+                     EngineHarness.route().name("rest").upstream(other.url())), s -> { });
+             RawHttpClient c = proxy.client()) {
+            assertEquals("upstream api", c.exchange("GET /api/x HTTP/1.1\r\nHost: h\r\n\r\n").bodyText().split("\n")[0]);
+            assertEquals("upstream other", c.exchange("GET //api/x HTTP/1.1\r\nHost: h\r\n\r\n").bodyText().split("\n")[0],
+                    "//api/ does not start with /api/: matching uses the raw path, even with merge-slashes");
+        }
+    }
+
+    @Test
+    void absoluteFormIsAcceptedAndSentToTheRoutesUpstreamInOriginForm() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            String[][] cases = {
+                {"http://other.test/p?q=1", "/p?q=1", "other.test"},
+                {"HTTP://Other.Test:8080", "/", "Other.Test:8080"},
+                {"https://x.test?only=query", "/?only=query", "x.test"},
+                {"http://y.test//double//slash", "//double//slash", "y.test"},
+            };
+            for (String[] cs : cases) {
+                assertEquals(200, c.exchange("GET " + cs[0] + " HTTP/1.1\r\nHost: ignored.test\r\n\r\n").status());
+                TestUpstream.Request req = up.takeRequest(5);
+                assertEquals("GET " + cs[1] + " HTTP/1.1", req.requestLine(), cs[0]);
+                assertEquals(cs[2], req.header("Host"), "RFC 9112 3.2.2: the target's authority wins over Host");
+            }
+            assertEquals("http://other.test/p?q=1", proxy.accessLog().take(5).target(),
+                    "the access log shows the target as the client sent it");
+        }
+    }
+
+    @Test
+    void absoluteFormNeverTurnsTheProxyIntoAForwardProxy() throws Exception {
+        try (TestUpstream routed = TestUpstream.echo("routed");
+             TestUpstream elsewhere = TestUpstream.echo("elsewhere");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(routed.url()));
+             RawHttpClient c = proxy.client()) {
+            RawHttpClient.Response r = c.exchange("GET http://127.0.0.1:" + elsewhere.port()
+                    + "/secret HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals("upstream routed", r.bodyText().split("\n")[0]);
+            assertNull(elsewhere.pollRequest(200), "the host named in the target was never contacted");
+        }
+    }
+
+    @Test
+    void absoluteFormTargetsAreMatchedByTheirAuthority() throws Exception {
+        try (TestUpstream a = TestUpstream.echo("a");
+             TestUpstream b = TestUpstream.echo("b");
+             EngineHarness proxy = EngineHarness.start(List.of(
+                     EngineHarness.route().name("a").host("a.test").upstream(a.url()),
+                     EngineHarness.route().name("b").host("b.test").upstream(b.url())), s -> { });
+             RawHttpClient c = proxy.client()) {
+            assertEquals("upstream b", c.exchange("GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                    .bodyText().split("\n")[0]);
+        }
+    }
+
+    @Test
+    void connectIsRefusedWith405() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            RawHttpClient.Response r = c.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+            assertEquals(405, r.status());
+            assertEquals("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE", r.header("Allow"));
+            assertNull(up.pollRequest(100));
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status(), "the connection carries on");
+        }
+    }
+}
