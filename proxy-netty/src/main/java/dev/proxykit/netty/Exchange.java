@@ -488,7 +488,8 @@ final class Exchange {
         upstream = null;
         handler.detach();
         ch.config().setAutoRead(true);
-        if (upstreamKeepAlive && requestSent && upgradeProtocol == null) {
+        // bytes beyond the end of the response (a body sent with a HEAD answer, say) spoil the connection
+        if (upstreamKeepAlive && requestSent && upgradeProtocol == null && handler.decoder().bufferedBytes() == 0) {
             handler.pool().release(handler);
         } else {
             ch.close();

@@ -46,7 +46,7 @@ class BackpressureIT {
                 out.flush();
             });
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
-             RawHttpClient c = proxy.client().hashOnly()) {
+             RawHttpClient c = proxy.client()) {
             c.socket().setReceiveBufferSize(64 * 1024);
             c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
             long before = -1;

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * An HTTP/1.1 client on a plain socket, for tests that must send exact bytes and see exact bytes back: nothing is
+ * An HTTP/1.1 client on a plain socket (bodies: the first MiB is kept, every byte is hashed), for tests that must send exact bytes and see exact bytes back: nothing is
  * canonicalised or added. Reads responses framed by Content-Length, chunked encoding or connection close. Every read
  * is bounded by a socket timeout (default 10 s).
  */
@@ -46,7 +46,6 @@ public final class RawHttpClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private boolean keepBodies = true;
 
     public RawHttpClient(int port) throws IOException {
         this.socket = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -54,12 +53,6 @@ public final class RawHttpClient implements AutoCloseable {
         socket.setSoTimeout(10_000);
         this.in = new BufferedInputStream(socket.getInputStream(), 65536);
         this.out = socket.getOutputStream();
-    }
-
-    /** Only hash bodies (for very large ones). */
-    public RawHttpClient hashOnly() {
-        keepBodies = false;
-        return this;
     }
 
     public RawHttpClient timeoutMillis(int millis) throws IOException {
@@ -147,9 +140,7 @@ public final class RawHttpClient implements AutoCloseable {
             int r;
             while ((r = in.read(buf)) >= 0) {
                 sha.update(buf, 0, r);
-                if (keepBodies) {
-                    body.write(buf, 0, r);
-                }
+                keep(body, buf, r);
                 length += r;
             }
         }
@@ -165,12 +156,17 @@ public final class RawHttpClient implements AutoCloseable {
                 throw new IOException("connection closed with " + left + " body bytes missing");
             }
             sha.update(buf, 0, r);
-            if (keepBodies) {
-                body.write(buf, 0, r);
-            }
+            keep(body, buf, r);
             left -= r;
         }
         return n;
+    }
+
+    /** Keeps the first MiB of a body (large bodies are checked by their hash and length). */
+    private static void keep(ByteArrayOutputStream body, byte[] buf, int r) {
+        if (body.size() < (1 << 20)) {
+            body.write(buf, 0, Math.min(r, (1 << 20) - body.size()));
+        }
     }
 
     /** Sends a request and reads its response. */

@@ -65,14 +65,19 @@ public final class TestUpstream implements AutoCloseable {
     /** How to answer. */
     public static final class Response {
         private final OutputStream out;
+        private final boolean headRequest;
         private boolean closeAfter;
         private boolean written;
 
-        Response(OutputStream out) {
+        Response(OutputStream out, boolean headRequest) {
             this.out = out;
+            this.headRequest = headRequest;
         }
 
-        /** Sends a complete response with Content-Length; {@code headers} are name/value pairs written as given. */
+        /**
+         * Sends a complete response with Content-Length (the body is left out for a HEAD request, as HTTP says);
+         * {@code headers} are name/value pairs written as given.
+         */
         public void send(int status, byte[] body, String... headers) throws IOException {
             StringBuilder b = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
                     .append("\r\n");
@@ -86,7 +91,9 @@ public final class TestUpstream implements AutoCloseable {
             }
             b.append("\r\n");
             out.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(body);
+            if (!headRequest) {
+                out.write(body);
+            }
             out.flush();
             written = true;
         }
@@ -254,7 +261,7 @@ public final class TestUpstream implements AutoCloseable {
                 }
                 Request req = parse(head, in, connection, sni);
                 requests.add(req);
-                Response res = new Response(out);
+                Response res = new Response(out, req.method().equals("HEAD"));
                 handler.handle(req, res);
                 out.flush();
                 String conn = req.header("Connection");
