@@ -42,8 +42,9 @@ public final class ProxyError {
     }
 
     /**
-     * Whether the response head had already been sent to the client; if so the status decided here only reaches
-     * the access log, and the client connection is closed so that a truncated body is never taken as complete.
+     * Whether the response head had already been sent to the client. If so the client already has its status (which
+     * the access log keeps, with this failure's reason and phase), and the client connection is closed so that a
+     * truncated body is never taken as complete; the status decided here then only appears in the error log.
      */
     public boolean responseStarted() {
         return responseStarted;

@@ -1,0 +1,380 @@
+package dev.proxykit.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.proxykit.api.AccessRecord;
+import dev.proxykit.api.Phase;
+import dev.proxykit.testing.EngineHarness;
+import dev.proxykit.testing.RawHttpClient;
+import dev.proxykit.testing.TestUpstream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Failures are classified once (499 for the client's, 502/503/504 for the upstream's) and logged once with their
+ * phase; limits answer with their statuses; malformed and smuggling requests get 400 and never reach an upstream;
+ * slow and stuck clients never hold up others.
+ */
+class FailureAndLimitsIT {
+
+    private ListAppender<ILoggingEvent> errorLog;
+
+    @BeforeEach
+    void captureErrorLog() {
+        errorLog = new ListAppender<>();
+        errorLog.start();
+        ((Logger) LoggerFactory.getLogger("proxykit.exchange")).addAppender(errorLog);
+    }
+
+    @AfterEach
+    void stopCapture() {
+        ((Logger) LoggerFactory.getLogger("proxykit.exchange")).detachAppender(errorLog);
+    }
+
+    private List<String> errorLines() {
+        List<String> lines = new ArrayList<>();
+        for (ILoggingEvent e : errorLog.list) {
+            lines.add(e.getFormattedMessage());
+        }
+        return lines;
+    }
+
+    private void assertOneFailure(EngineHarness proxy, int status, String reason, Phase phase) throws Exception {
+        AccessRecord rec = proxy.accessLog().take(5);
+        assertEquals(status, rec.status(), rec.toString());
+        assertEquals(reason, rec.failureReason(), rec.toString());
+        assertEquals(phase, rec.failurePhase(), rec.toString());
+        assertNull(proxy.accessLog().poll(200), "one record per exchange");
+        List<String> lines = errorLines();
+        assertEquals(1, lines.size(), "logged once: " + lines);
+        assertTrue(lines.get(0).contains(status + " " + reason + " in " + phase), lines.get(0));
+    }
+
+    // --------------------------------------------------------------------------------------- classification
+
+    @Test
+    void aResetBeforeTheResponseIs502() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()));
+             RawHttpClient c = proxy.client()) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    ConnectionBehaviourIT.TestUpstreamAccess.readHead(s.getInputStream());
+                    s.setSoLinger(true, 0); // RST
+                } catch (IOException e) {
+                    // done
+                }
+            });
+            t.start();
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertOneFailure(proxy, 502, "upstream_closed", Phase.AWAIT_RESPONSE_HEAD);
+        }
+    }
+
+    @Test
+    void anInvalidResponseIs502() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.raw("HTTP/1.1 OK\r\n\r\n"));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertOneFailure(proxy, 502, "upstream_invalid_response", Phase.AWAIT_RESPONSE_HEAD);
+        }
+    }
+
+    @Test
+    void aConnectTimeoutIs504() throws Exception {
+        // a listener that never accepts, its backlog full: the kernel drops further SYNs, connects hang
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 200);
+                        fillers.add(s);
+                    } catch (IOException full) {
+                        s.close();
+                        break;
+                    }
+                }
+                try (EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                             .upstream("http://127.0.0.1:" + server.getLocalPort())
+                             .timeouts(Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                     RawHttpClient c = proxy.client()) {
+                    assertEquals(504, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                    assertOneFailure(proxy, 504, "upstream_connect_timeout", Phase.CONNECT);
+                }
+            } finally {
+                for (Socket s : fillers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aClientGoneWhileTheBodyStreamsIs499AndTheUpstreamConnectionCloses() throws Exception {
+        CountDownLatch upstreamSawClose = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()))) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    ConnectionBehaviourIT.TestUpstreamAccess.readHead(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    s.setSoTimeout(10_000);
+                    if (s.getInputStream().read() < 0) { // the proxy closes its side when the client goes
+                        upstreamSawClose.countDown();
+                    }
+                } catch (IOException e) {
+                    upstreamSawClose.countDown(); // a reset counts too
+                }
+            });
+            t.start();
+            RawHttpClient c = proxy.client();
+            c.send("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n");
+            byte[] some = new byte[20];
+            assertTrue(c.socket().getInputStream().read(some) > 0);
+            c.close();
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(499, rec.status());
+            assertEquals(Phase.STREAM_RESPONSE, rec.failurePhase());
+            assertTrue(upstreamSawClose.await(5, TimeUnit.SECONDS), "the upstream connection was closed at once");
+        }
+    }
+
+    @Test
+    void aClientGoneMidUploadClosesTheUpstreamConnection() throws Exception {
+        CountDownLatch uploadStarted = new CountDownLatch(1);
+        CountDownLatch upstreamSawEnd = new CountDownLatch(1);
+        AtomicReference<Long> received = new AtomicReference<>(0L);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()))) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    ConnectionBehaviourIT.TestUpstreamAccess.readHead(in);
+                    s.setSoTimeout(10_000);
+                    long n = in.readNBytes(500).length;
+                    uploadStarted.countDown();
+                    byte[] buf = new byte[8192];
+                    int r;
+                    while ((r = in.read(buf)) >= 0) {
+                        n += r;
+                    }
+                    received.set(n);
+                    upstreamSawEnd.countDown();
+                } catch (IOException e) {
+                    upstreamSawEnd.countDown(); // a reset counts too
+                }
+            });
+            t.start();
+            RawHttpClient c = proxy.client();
+            c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\n\r\n");
+            c.send(new byte[1000]);
+            assertTrue(uploadStarted.await(5, TimeUnit.SECONDS), "the upload reached the upstream");
+            c.close();
+            assertTrue(upstreamSawEnd.await(5, TimeUnit.SECONDS), "the upstream connection was closed");
+            assertTrue(received.get() < 1_000_000, "the upstream never got a complete-looking body");
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(499, rec.status());
+            assertEquals(Phase.CLIENT_READ, rec.failurePhase());
+        }
+    }
+
+    @Test
+    void anUpstreamDyingMidChunkedBodyNeverLooksCompleteToTheClient() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
+                res.raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n");
+                res.closeAfter();
+            });
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            IOException e = assertThrows(IOException.class, c::read, "no terminating chunk: the read must fail");
+            assertTrue(e.getMessage().contains("EOF"), e.getMessage());
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(200, rec.status(), "the access log keeps the status the client received");
+            assertEquals("upstream_closed", rec.failureReason());
+            assertEquals(Phase.STREAM_RESPONSE, rec.failurePhase());
+            List<String> lines = errorLines();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).contains("502 upstream_closed in STREAM_RESPONSE"), lines.get(0));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- limits
+
+    @Test
+    void limitsAnswerWithTheirStatuses() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())), s -> {
+                 s.maxRequestBody = 1000;
+             })) {
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(414, c.exchange("GET /" + "a".repeat(8200) + " HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            }
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(431, c.exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "b".repeat(33_000)
+                        + "\r\n\r\n").status());
+            }
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(413, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n").status());
+            }
+            try (RawHttpClient c = proxy.client()) {
+                c.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + "x".repeat(1024) + "\r\n");
+                assertEquals(413, c.read().status(), "a chunked body over the limit");
+            }
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(200, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n"
+                        + "y".repeat(1000)).status(), "at the limit is fine");
+            }
+        }
+    }
+
+    @Test
+    void theRequestBodyLimitIsOffByDefault() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.send(200, Long.toString(req.bodyLength())));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: " + (20 << 20) + "\r\n\r\n");
+            byte[] block = new byte[1 << 20];
+            for (int i = 0; i < 20; i++) {
+                c.send(block);
+            }
+            assertEquals(Integer.toString(20 << 20), c.read().bodyText());
+        }
+    }
+
+    @Test
+    void anUpstreamResponseHeadTooLargeIs502() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.send(200, "x", "X-Huge", "h".repeat(40_000)));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals("upstream_invalid_response", rec.failureReason());
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------- smuggling
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4, 5\r\n\r\nabcde",
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +4\r\n\r\nabcd",
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4x\r\n\r\nabcd",
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0x4\r\nabcd\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcdEXTRA\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\r\nabcd\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n\tb\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rX-B: b\r\n\r\n",
+        "GET / HTTP/1.1\nHost: h\n\n",
+        "GET / HTTP/1.1\r\nHost: h\nX-A: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u0000b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX A: b\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nhost: a\r\nHOST: a\r\n\r\n",
+    })
+    void malformedAndSmugglingRequestsGet400AndNeverReachTheUpstream(String request) throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()))) {
+            try (RawHttpClient c = proxy.client()) {
+                c.send(request);
+                RawHttpClient.Response r = c.read();
+                assertEquals(400, r.status(), "for " + request.replace("\r", "\\r").replace("\n", "\\n"));
+                assertTrue(c.isClosedByPeer(2000), "the connection is closed after a 400");
+            }
+            assertNull(up.pollRequest(200), "nothing reached the upstream");
+            try (RawHttpClient next = proxy.client()) {
+                assertEquals(200, next.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status(),
+                        "the next client is served normally");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ slow clients
+
+    @Test
+    void aClientTricklingItsHeadByteByByteNeverDelaysOthers() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> {
+                         s.workers = 1; // one event loop: everything shares it
+                         s.clientHeader = Duration.ofSeconds(2);
+                     });
+             RawHttpClient slow = proxy.client()) {
+            String request = "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n";
+            for (int i = 0; i < 10; i++) {
+                slow.send(request.substring(i, i + 1));
+                try (RawHttpClient other = proxy.client()) {
+                    assertEquals(200, other.exchange("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                }
+            }
+            assertEquals(408, slow.read().status(), "the client-header timeout closes the trickler");
+            assertTrue(slow.isClosedByPeer(2000));
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsItsResponseNeverDelaysOthers() throws Exception {
+        byte[] big = new byte[32 << 20];
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
+                if (req.target().equals("/big")) {
+                    res.send(200, big);
+                } else {
+                    res.send(200, "small");
+                }
+            });
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.workers = 1);
+             RawHttpClient stuck = proxy.client()) {
+            stuck.socket().setReceiveBufferSize(16 * 1024);
+            stuck.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n"); // and never reads
+            Thread.sleep(300);
+            for (int i = 0; i < 20; i++) {
+                try (RawHttpClient other = proxy.client()) {
+                    assertEquals("small", other.exchange("GET /small HTTP/1.1\r\nHost: h\r\n\r\n").bodyText());
+                }
+            }
+            assertFalse(stuck.socket().isClosed());
+        }
+    }
+}
