@@ -205,7 +205,7 @@ class BodyStreamingIT {
                      .flushInterval(Duration.ofSeconds(30))); // never batches an event stream
              RawHttpClient c = proxy.client()) {
             c.send("GET /events HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\n\r\n");
-            InputStream in = c.socket().getInputStream();
+            InputStream in = c.input();
             String head = readUntil(in, "\r\n\r\n");
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             assertTrue(head.contains("Transfer-Encoding: chunked"), head);
@@ -233,7 +233,7 @@ class BodyStreamingIT {
             c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
             c.socket().setSoTimeout(500);
             try {
-                int b = c.socket().getInputStream().read();
+                int b = c.input().read();
                 throw new AssertionError("a batched response reached the client early (read " + b + ")");
             } catch (SocketTimeoutException expected) {
                 // held back by the flush interval

@@ -163,7 +163,7 @@ class FailureAndLimitsIT {
             RawHttpClient c = proxy.client();
             c.send("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n");
             byte[] some = new byte[20];
-            assertTrue(c.socket().getInputStream().read(some) > 0);
+            assertTrue(c.input().read(some) > 0);
             c.close();
             AccessRecord rec = proxy.accessLog().take(5);
             assertEquals(499, rec.status());

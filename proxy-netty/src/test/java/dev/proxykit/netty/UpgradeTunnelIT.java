@@ -159,7 +159,7 @@ class UpgradeTunnelIT {
             try (RawHttpClient c = upgraded(proxy)) {
                 c.send("request-bytes");
                 c.socket().shutdownOutput();
-                String answer = new String(c.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                String answer = new String(c.input().readAllBytes(), StandardCharsets.US_ASCII);
                 assertEquals("got request-bytes then EOF", answer);
             }
         }
@@ -180,7 +180,7 @@ class UpgradeTunnelIT {
                 upstreamGotLate.countDown();
             });
             try (RawHttpClient c = upgraded(proxy)) {
-                String fromUpstream = new String(c.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                String fromUpstream = new String(c.input().readAllBytes(), StandardCharsets.US_ASCII);
                 assertEquals("server-done", fromUpstream, "the upstream's FIN ends what the client reads");
                 c.send("client-still-talking");
                 c.socket().shutdownOutput();

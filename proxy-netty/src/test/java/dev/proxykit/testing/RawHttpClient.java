@@ -64,6 +64,14 @@ public final class RawHttpClient implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * The client's buffered input: bytes that arrived with an earlier response may already sit in its buffer, so
+     * tests that read raw bytes after {@link #read()} must read here, never from the socket's own stream.
+     */
+    public InputStream input() {
+        return in;
+    }
+
     public OutputStream output() {
         return out;
     }
