@@ -245,6 +245,28 @@ class BodyStreamingIT {
     }
 
     @Test
+    void unknownLengthResponsesFlushAtOnceWhateverTheFlushInterval() throws Exception {
+        CountDownLatch clientGotFirst = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
+                OutputStream out = res.stream();
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n[first\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                await(clientGotFirst); // a long poll: nothing more until the client has the first part
+                out.write("1\r\n]\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            });
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .flushInterval(Duration.ofSeconds(30)));
+             RawHttpClient c = proxy.client()) {
+            c.send("GET /poll HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertTrue(readUntil(c.input(), "[first").endsWith("[first"));
+            clientGotFirst.countDown();
+            assertTrue(readUntil(c.input(), "0\r\n\r\n").endsWith("0\r\n\r\n"));
+        }
+    }
+
+    @Test
     void trailersAreForwardedWhetherAnnouncedOrNot() throws Exception {
         try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
                 String trailer = req.trailers().isEmpty() ? "none" : req.trailers().get(0)[0] + "=" + req.trailers().get(0)[1];

@@ -233,6 +233,30 @@ class FailureAndLimitsIT {
         }
     }
 
+    @Test
+    void anUpstreamSilentMidBodyHitsTheIdleTimeoutAndTheClientConnectionCloses() throws Exception {
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
+                res.raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(400)));
+             RawHttpClient c = proxy.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThrows(IOException.class, c::read, "a truncated body never looks complete");
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals("upstream_idle_timeout", rec.failureReason());
+            assertEquals(Phase.STREAM_RESPONSE, rec.failurePhase());
+            List<String> lines = errorLines();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).contains("504 upstream_idle_timeout"), lines.get(0));
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------- limits
 
     @Test
