@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Lookups over header lines kept as {name, value} pairs in received order, names in received case. */
-final class HeaderLines {
+public interface HeaderLines {
 
-    private HeaderLines() {
-    }
+    /** The header lines, in order. */
+    List<String[]> headers();
 
-    static String first(List<String[]> headers, String name) {
-        for (String[] h : headers) {
+    /** First value of a header, any case, or null. */
+    default String header(String name) {
+        for (String[] h : headers()) {
             if (h[0].equalsIgnoreCase(name)) {
                 return h[1];
             }
@@ -18,9 +19,10 @@ final class HeaderLines {
         return null;
     }
 
-    static List<String> all(List<String[]> headers, String name) {
+    /** Every value of a header, any case, in order. */
+    default List<String> headers(String name) {
         List<String> all = new ArrayList<>();
-        for (String[] h : headers) {
+        for (String[] h : headers()) {
             if (h[0].equalsIgnoreCase(name)) {
                 all.add(h[1]);
             }
@@ -28,9 +30,10 @@ final class HeaderLines {
         return all;
     }
 
-    static List<String> names(List<String[]> headers) {
+    /** Header names exactly as received, in order. */
+    default List<String> headerNames() {
         List<String> names = new ArrayList<>();
-        for (String[] h : headers) {
+        for (String[] h : headers()) {
             names.add(h[0]);
         }
         return names;

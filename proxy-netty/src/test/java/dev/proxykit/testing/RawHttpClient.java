@@ -24,19 +24,10 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** A response as received. Bodies are kept whole (tests keep them small) and hashed. */
     public record Response(int status, String reason, List<String[]> headers, byte[] body, String bodySha256,
-                           long bodyLength, List<String[]> trailers, String rawHead) {
+                           long bodyLength, List<String[]> trailers, String rawHead) implements HeaderLines {
 
-        public String header(String name) {
-            return HeaderLines.first(headers, name);
-        }
 
-        public List<String> headers(String name) {
-            return HeaderLines.all(headers, name);
-        }
 
-        public List<String> headerNames() {
-            return HeaderLines.names(headers);
-        }
 
         public String bodyText() {
             return new String(body, StandardCharsets.ISO_8859_1);

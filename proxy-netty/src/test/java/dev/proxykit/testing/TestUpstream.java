@@ -40,22 +40,10 @@ public final class TestUpstream implements AutoCloseable {
     /** A request as received. Bodies up to 1 MiB are kept; every body is hashed (SHA-256) and counted. */
     public record Request(String name, int connection, String requestLine, String method, String target,
                           List<String[]> headers, byte[] rawHead, byte[] body, long bodyLength, String bodySha256,
-                          List<String[]> trailers, String sni) {
+                          List<String[]> trailers, String sni) implements HeaderLines {
 
-        /** First value of a header, any case, or null. */
-        public String header(String n) {
-            return HeaderLines.first(headers, n);
-        }
 
-        /** Every value of a header, any case. */
-        public List<String> headers(String n) {
-            return HeaderLines.all(headers, n);
-        }
 
-        /** Header names exactly as received, in order. */
-        public List<String> headerNames() {
-            return HeaderLines.names(headers);
-        }
 
         public String rawHeadText() {
             return new String(rawHead, StandardCharsets.ISO_8859_1);
