@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,23 +30,19 @@ class HeaderDirectorExampleIT {
     @TempDir
     static Path build;
 
-    private static Path pluginJar;
-
+    /** One installation for the class: the tests only read it (each writes its own configuration file). */
     @TempDir
-    Path dir;
+    static Path dir;
 
-    private Path home;
+    private static Path pluginJar;
+    private static Path home;
 
     @BeforeAll
-    static void buildTheExample() throws IOException, InterruptedException {
+    static void buildTheExampleAndInstallIt() throws IOException, InterruptedException {
         Path root = Path.of(System.getProperty("proxykit.source.root")).toAbsolutePath().normalize();
         Path lib = Path.of(System.getProperty("proxykit.dist.dir")).resolve("lib");
         pluginJar = ExampleBuild.buildPlugin(root.resolve("examples/header-director"),
                 lib.resolve("proxy-api-" + VERSION + ".jar"), root.resolve("pom.xml"), VERSION, build);
-    }
-
-    @BeforeEach
-    void install() throws IOException, InterruptedException {
         home = Installation.unpack(dir);
         Path folder = Files.createDirectories(home.resolve("plugins/header-director"));
         Files.copy(pluginJar, folder.resolve(pluginJar.getFileName()));
