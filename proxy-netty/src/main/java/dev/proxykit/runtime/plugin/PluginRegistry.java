@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * {@code close}) are called by the engine without changing it: per-request calls run on event loops, where setting
  * and restoring it on every call would cost the hot path for the rare library that needs it, and wrapping the
  * instances to do so would hide the {@code default} methods the API grows by. A plugin that uses a library which
- * reads the context loader (to find its own services, say) resolves everything it needs in {@code create}. Like
- * Kroxylicious and Trino's factory calls; the plugin author's guide (examples/header-director/README.md) says so.
+ * reads the context loader (to find its own services, say) resolves everything it needs in {@code create}, or
+ * sets the context loader itself around its own calls, as Trino's connectors do with their {@code ClassLoaderSafe*}
+ * wrappers (Trino's core, like Kroxylicious, sets it around factory calls only). The plugin author's guide
+ * (examples/header-director/README.md) says so.
  */
 public final class PluginRegistry {
 
