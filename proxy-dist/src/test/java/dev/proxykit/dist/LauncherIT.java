@@ -113,22 +113,26 @@ class LauncherIT {
     }
 
     @Test
-    void listPluginsShowsTheBuiltInPluginsWithTheirKindsLoadedFromPluginsBuiltin() throws IOException {
+    void listPluginsShowsNameKindVersionAndSourceOfEachBuiltInLoadedFromPluginsBuiltin() throws IOException {
         Launched list = Launched.run(home, "--list-plugins");
 
         assertEquals(0, list.exitValue(), list.describe());
-        String[][] expected = {
-            {"round-robin", "selector"},
-            {"single-host", "director"},
+        String version = System.getProperty("proxykit.version");
+        String builtin = home.toRealPath().resolve("plugins/builtin").toString();
+        String[][] expected = { // sorted by kind, then name
             {"host-rewrite", "director"},
+            {"single-host", "director"},
+            {"round-robin", "selector"},
             {"default", "error classifier"},
             {"combined", "access logger"},
             {"json", "access logger"},
         };
-        for (String[] plugin : expected) {
-            Pattern row = Pattern.compile("(?m)^" + Pattern.quote(plugin[0]) + " +" + Pattern.quote(plugin[1])
-                    + " +.*plugins/builtin.*$");
-            assertTrue(row.matcher(list.stdout()).find(), plugin[0] + " " + plugin[1] + "\n" + list.describe());
+        List<String> rows = PluginTable.rows(list.stdout());
+        assertEquals(expected.length, rows.size(), list.describe());
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(PluginTable.row(expected[i][0], expected[i][1], version, builtin).matcher(rows.get(i)).matches(),
+                    "row " + i + ": " + String.join(" ", expected[i]) + " " + version + " " + builtin + "\n"
+                            + list.describe());
         }
     }
 

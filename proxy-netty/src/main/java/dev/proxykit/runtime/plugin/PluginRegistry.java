@@ -37,6 +37,17 @@ import org.slf4j.LoggerFactory;
  * <p>The {@code create*} methods throw {@link com.typesafe.config.ConfigException} for a name no plugin provides
  * (listing the names that exist, with a did-you-mean), for a bad setting, and for a factory that throws (naming
  * the plugin and its JAR); the message always starts with the spec's file:line and key.
+ *
+ * <p><b>Thread context class loader.</b> It is the plugin's own loader while a factory is instantiated (and gives
+ * its name and description) and while its {@code create} runs, and is restored afterwards, also when they throw.
+ * The instances' own methods ({@code direct}, {@code picker}, {@code pick}, {@code classify}, {@code log},
+ * {@code close}) are called by the engine without changing it: per-request calls run on event loops, where setting
+ * and restoring it on every call would cost the hot path for the rare library that needs it, and wrapping the
+ * instances to do so would hide the {@code default} methods the API grows by. A plugin that uses a library which
+ * reads the context loader (to find its own services, say) resolves everything it needs in {@code create}, or
+ * sets the context loader itself around its own calls, as Trino's connectors do with their {@code ClassLoaderSafe*}
+ * wrappers (Trino's core, like Kroxylicious, sets it around factory calls only). The plugin author's guide
+ * (examples/header-director/README.md) says so.
  */
 public final class PluginRegistry {
 
@@ -48,8 +59,11 @@ public final class PluginRegistry {
 
     private final Map<PluginKind, Map<String, PluginEntry>> byKind;
     private final List<PluginInfo> plugins;
+    /** Where plugins were looked for besides the class path, for messages; {@code null} for none. */
+    private final Path pluginsDir;
 
-    private PluginRegistry(List<PluginEntry> entries) {
+    private PluginRegistry(List<PluginEntry> entries, Path pluginsDir) {
+        this.pluginsDir = pluginsDir;
         Map<PluginKind, Map<String, PluginEntry>> kinds = new EnumMap<>(PluginKind.class);
         for (PluginKind kind : PluginKind.values()) {
             kinds.put(kind, new TreeMap<>());
@@ -77,7 +91,7 @@ public final class PluginRegistry {
      */
     public static PluginRegistry discover(Path pluginsDir, ClassLoader hostLoader) throws PluginException {
         Objects.requireNonNull(hostLoader, "hostLoader");
-        PluginRegistry registry = new PluginRegistry(new PluginLoader(hostLoader).discover(pluginsDir));
+        PluginRegistry registry = new PluginRegistry(new PluginLoader(hostLoader).discover(pluginsDir), pluginsDir);
         log.info("Found {} plugin(s){}", registry.plugins.size(),
                 pluginsDir == null ? " on the class path" : " on the class path and in " + pluginsDir);
         return registry;
@@ -167,13 +181,36 @@ public final class PluginRegistry {
         return instance;
     }
 
+    /**
+     * The error for a name no plugin of {@code kind} provides: the names that exist, then the most useful hint: a
+     * close name (a typo), the kind that does have that name (a plugin in the wrong place), or where to put the
+     * plugin that provides it.
+     */
     private PluginConfigException unknown(PluginKind kind, PluginSpec spec) {
         Map<String, PluginEntry> names = byKind.get(kind);
-        String available = names.isEmpty() ? "none; put a plugin that provides it in plugins-dir"
-                : String.join(", ", names.keySet()) + ConfigMessages.didYouMean(spec.type(), names.keySet());
+        String hint = ConfigMessages.didYouMean(spec.type(), names.keySet());
+        PluginKind other = null;
+        for (PluginKind k : PluginKind.values()) {
+            if (k != kind && byKind.get(k).containsKey(spec.type())) {
+                other = k;
+                break;
+            }
+        }
+        if (other != null) {
+            hint += "; \"" + spec.type() + "\" is " + article(other) + " plugin, not " + article(kind);
+        } else if (hint.isEmpty()) {
+            hint = "; put a plugin that provides it in " + (pluginsDir == null ? "plugins-dir" : pluginsDir.toString());
+        }
+        String available = names.isEmpty() ? "none" : String.join(", ", names.keySet());
         return new PluginConfigException(spec.origin(), spec.path(), ConfigMessages.location(spec.origin()) + ": "
                 + spec.path() + ": no " + kind.displayName() + " plugin named \"" + spec.type() + "\" (available: "
-                + available + ")", null);
+                + available + hint + ")", null);
+    }
+
+    /** {@code "a director"}, {@code "an error classifier"}, {@code "an access logger"}. */
+    private static String article(PluginKind kind) {
+        String name = kind.displayName();
+        return ("aeiou".indexOf(name.charAt(0)) >= 0 ? "an " : "a ") + name;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.proxykit.runtime.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,6 +25,7 @@ import dev.proxykit.api.UpstreamSelectorFactory;
 import dev.proxykit.runtime.config.ConfigLoader;
 import dev.proxykit.runtime.config.ConfigProblems;
 import dev.proxykit.runtime.config.RouteSettings;
+import dev.proxykit.testing.TestJar;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -87,6 +89,7 @@ class PluginRegistryTest {
     private static Path kindsJar;
     private static Path badNameJar;
     private static Path brokenConstructorJar;
+    private static Path contextJar;
 
     @TempDir
     static Path buildDir;
@@ -236,6 +239,66 @@ class PluginRegistryTest {
                 .service(DirectorFactory.class, "com.example.bad.BadFactory")
                 .write(buildDir.resolve("jars/bad-name.jar"));
 
+        contextJar = new TestJar(buildDir)
+                .source("com.example.context.Seen", """
+                        package com.example.context;
+                        public final class Seen {
+                            public static String inCreate() {
+                                return "tccl-in-create="
+                                        + (Thread.currentThread().getContextClassLoader() == Seen.class.getClassLoader());
+                            }
+                        }
+                        """)
+                .source("com.example.context.SelectorFactory", """
+                        package com.example.context;
+                        import dev.proxykit.api.*;
+                        import java.util.List;
+                        public final class SelectorFactory implements UpstreamSelectorFactory {
+                            @Override public String name() { return "ctx-selector"; }
+                            @Override public UpstreamSelector create(PluginContext context) {
+                                String seen = Seen.inCreate();
+                                return new UpstreamSelector() {
+                                    @Override public Picker picker(List<Upstream> live) { return request -> null; }
+                                    @Override public String toString() { return seen; }
+                                };
+                            }
+                        }
+                        """)
+                .source("com.example.context.ClassifierFactory", """
+                        package com.example.context;
+                        import dev.proxykit.api.*;
+                        public final class ClassifierFactory implements ErrorClassifierFactory {
+                            @Override public String name() { return "ctx-classifier"; }
+                            @Override public ErrorClassifier create(PluginContext context) {
+                                String seen = Seen.inCreate();
+                                return new ErrorClassifier() {
+                                    @Override public Classification classify(ProxyError error) {
+                                        return ErrorClassifier.standard().classify(error);
+                                    }
+                                    @Override public String toString() { return seen; }
+                                };
+                            }
+                        }
+                        """)
+                .source("com.example.context.LoggerFactory", """
+                        package com.example.context;
+                        import dev.proxykit.api.*;
+                        public final class LoggerFactory implements AccessLoggerFactory {
+                            @Override public String name() { return "ctx-logger"; }
+                            @Override public AccessLogger create(PluginContext context) {
+                                String seen = Seen.inCreate();
+                                return new AccessLogger() {
+                                    @Override public void log(AccessRecord record) { }
+                                    @Override public String toString() { return seen; }
+                                };
+                            }
+                        }
+                        """)
+                .service(UpstreamSelectorFactory.class, "com.example.context.SelectorFactory")
+                .service(ErrorClassifierFactory.class, "com.example.context.ClassifierFactory")
+                .service(AccessLoggerFactory.class, "com.example.context.LoggerFactory")
+                .write(buildDir.resolve("jars/context.jar"));
+
         brokenConstructorJar = new TestJar(buildDir)
                 .source("com.example.broken.BrokenFactory", """
                         package com.example.broken;
@@ -363,6 +426,24 @@ class PluginRegistryTest {
     }
 
     @Test
+    void everyKindIsCreatedWithThePluginLoaderAsContextClassLoader() throws Exception {
+        install(contextJar);
+        PluginRegistry registry = discover();
+        RouteSettings route = route("    selector = ctx-selector\n    error-classifier = ctx-classifier\n"
+                + "    access-log = ctx-logger");
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
+
+        UpstreamSelector selector = registry.createSelector(route.selector(), route.name(), route.upstreams());
+        ErrorClassifier classifier = registry.createErrorClassifier(route.errorClassifier(), route.name());
+        AccessLogger logger = registry.createAccessLogger(route.accessLog(), null);
+
+        assertEquals("tccl-in-create=true", selector.toString());
+        assertEquals("tccl-in-create=true", classifier.toString());
+        assertEquals("tccl-in-create=true", logger.toString());
+        assertSame(before, Thread.currentThread().getContextClassLoader(), "the caller's context loader is restored");
+    }
+
+    @Test
     void pluginSeesOnlyTheSharedPackagesOfTheHost() throws Exception {
         Path jar = install(probeJar);
         PluginRegistry registry = discover();
@@ -376,6 +457,9 @@ class PluginRegistryTest {
         assertSame(Config.class, loader.loadClass("com.typesafe.config.Config"));
         assertSame(DirectorFactory.class, loader.loadClass("dev.proxykit.api.DirectorFactory"));
         assertSame(String.class, loader.loadClass("java.lang.String"));
+        assertSame(ClassLoader.getPlatformClassLoader(), loader.getParent(), "the parent is the platform loader");
+        assertThrows(ClassNotFoundException.class, () -> loader.loadClass("ch.qos.logback.classic.Logger"),
+                "the host's logging backend (in lib/ of the distribution) is invisible");
         List<URL> services = Collections.list(loader.getResources("META-INF/services/" + DirectorFactory.class.getName()));
         assertEquals(1, services.size(), services.toString());
         assertTrue(services.get(0).toString().contains(jar.getFileName().toString()), services.toString());
@@ -391,6 +475,11 @@ class PluginRegistryTest {
 
         assertEquals("greeting version 1", info(registry, "greeter-a").description());
         assertEquals("greeting version 2", info(registry, "greeter-b").description());
+        ClassLoader a = director(registry, "    directors = [greeter-a]").getClass().getClassLoader();
+        ClassLoader b = director(registry, "    directors = [greeter-b]").getClass().getClassLoader();
+        assertNotSame(a.loadClass("com.example.lib.Greeting"), b.loadClass("com.example.lib.Greeting"));
+        assertThrows(ClassNotFoundException.class, () -> a.loadClass("com.example.greeter.b.GreeterFactory"),
+                "one plugin cannot see another's classes");
     }
 
     @Test
@@ -469,8 +558,10 @@ class PluginRegistryTest {
         Files.createDirectories(pluginsDir.resolve("empty-folder"));
         Files.writeString(pluginsDir.resolve("README.txt"), "not a plugin");
 
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
         PluginException e = assertThrows(PluginException.class, this::discover);
 
+        assertSame(before, Thread.currentThread().getContextClassLoader(), "restored after a constructor threw");
         assertEquals(5, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().contains("is named \"Bad_Name\" (expected: lower-case letters"), e.getMessage());
         assertTrue(e.getMessage().contains(broken + ": cannot create the director factory "
@@ -492,6 +583,29 @@ class PluginRegistryTest {
     }
 
     @Test
+    void unknownNameThatAnotherKindProvidesSaysWhichKindItIs() throws Exception {
+        install(probeJar);
+        install(kindsJar);
+        PluginRegistry registry = discover();
+
+        ConfigException e = directorFails(registry, "    directors = [first]");
+
+        assertEquals("test.conf:4: proxykit.routes[0].directors[0]: no director plugin named \"first\" (available: probe;"
+                + " \"first\" is a selector plugin, not a director)", e.getMessage());
+    }
+
+    @Test
+    void unknownNameWithNothingCloseSaysWhereToPutThePlugin() throws Exception {
+        install(probeJar);
+        PluginRegistry registry = discover();
+
+        ConfigException e = directorFails(registry, "    directors = [add-header]");
+
+        assertEquals("test.conf:4: proxykit.routes[0].directors[0]: no director plugin named \"add-header\" (available:"
+                + " probe; put a plugin that provides it in " + pluginsDir + ")", e.getMessage());
+    }
+
+    @Test
     void unknownNameOfAKindWithNoPluginsSaysNoneAreAvailable() throws Exception {
         PluginRegistry registry = discover();
         RouteSettings route = route("    selector = round-robin");
@@ -500,7 +614,7 @@ class PluginRegistryTest {
                 () -> registry.createSelector(route.selector(), route.name(), route.upstreams()));
 
         assertEquals("test.conf:4: proxykit.routes[0].selector: no selector plugin named \"round-robin\" (available:"
-                + " none; put a plugin that provides it in plugins-dir)", e.getMessage());
+                + " none; put a plugin that provides it in " + pluginsDir + ")", e.getMessage());
     }
 
     @Test
@@ -520,7 +634,10 @@ class PluginRegistryTest {
     void factoryThrowingIsAConfigExceptionNamingPluginJarKeyAndCause() throws Exception {
         Path jar = install(failingJar);
         PluginRegistry registry = discover();
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
         ConfigException e = directorFails(registry, "    directors = [single-host,\n      boom]");
+
+        assertSame(before, Thread.currentThread().getContextClassLoader(), "restored after create threw");
 
         assertTrue(e.getMessage().startsWith("test.conf:5: proxykit.routes[0].directors[1]: the director plugin \"boom\""
                 + " (com.example.failing.BoomFactory in " + jar + ") failed: java.lang.IllegalStateException: kaboom:"

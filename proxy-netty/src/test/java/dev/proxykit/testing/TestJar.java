@@ -1,4 +1,4 @@
-package dev.proxykit.runtime.plugin;
+package dev.proxykit.testing;
 
 import com.typesafe.config.Config;
 import dev.proxykit.api.DirectorFactory;
@@ -27,9 +27,10 @@ import javax.tools.ToolProvider;
 /**
  * Builds a real plugin JAR at test time: compiles Java sources with the system compiler against proxy-api,
  * typesafe-config and slf4j (the host's copies, found through their classes' code sources), and packs the classes
- * with {@code META-INF/services} files and other resources. Not thread-safe; one builder per JAR.
+ * with {@code META-INF/services} files and other resources. Shared with proxy-dist (through the test-jar), whose
+ * integration tests drop such JARs into an unpacked distribution. Not thread-safe; one builder per JAR.
  */
-final class TestJar {
+public final class TestJar {
 
     private final Path workDir;
     private final Map<String, String> sources = new LinkedHashMap<>();
@@ -39,43 +40,43 @@ final class TestJar {
     private final Manifest manifest = new Manifest();
 
     /** @param workDir a scratch folder (a {@code @TempDir}) for sources and classes */
-    TestJar(Path workDir) {
+    public TestJar(Path workDir) {
         this.workDir = workDir;
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
     }
 
     /** Adds a class to compile. */
-    TestJar source(String className, String code) {
+    public TestJar source(String className, String code) {
         sources.put(className, code);
         return this;
     }
 
     /** Lists {@code className} in {@code META-INF/services/<factoryType>}. */
-    TestJar service(Class<?> factoryType, String className) {
+    public TestJar service(Class<?> factoryType, String className) {
         services.computeIfAbsent(factoryType.getName(), k -> new ArrayList<>()).add(className);
         return this;
     }
 
     /** Adds a resource, such as {@code reference.conf}. */
-    TestJar resource(String path, String text) {
+    public TestJar resource(String path, String text) {
         resources.put(path, text.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
     /** Sets the manifest's {@code Implementation-Version}. */
-    TestJar version(String version) {
+    public TestJar version(String version) {
         manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
         return this;
     }
 
     /** Adds a JAR to compile against (not packed), such as a library the plugin bundles in its folder. */
-    TestJar compileAgainst(Path jar) {
+    public TestJar compileAgainst(Path jar) {
         classPath.add(jar);
         return this;
     }
 
     /** Packs a copy of the class file of {@code type}, as the host has it: a plugin that bundles it. */
-    TestJar bundleHostClass(Class<?> type) {
+    public TestJar bundleHostClass(Class<?> type) {
         String path = type.getName().replace('.', '/') + ".class";
         try (InputStream in = type.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {
@@ -89,7 +90,7 @@ final class TestJar {
     }
 
     /** Compiles the sources and writes the JAR to {@code jar} (its folder is created). */
-    Path write(Path jar) throws IOException {
+    public Path write(Path jar) throws IOException {
         Path build = Files.createTempDirectory(workDir, "build");
         Path classes = Files.createDirectories(build.resolve("classes"));
         if (!sources.isEmpty()) {
@@ -146,7 +147,7 @@ final class TestJar {
     }
 
     /** The JAR or class folder holding {@code type}. */
-    static Path location(Class<?> type) {
+    public static Path location(Class<?> type) {
         try {
             return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
