@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param forwarded       {@code forwarded}, {@code trusted-proxies}, {@code via}, merged over the global ones
  * @param mergeSlashes    {@code merge-slashes}: collapse runs of {@code /} in the path sent upstream (default false)
  * @param origin          where the route block starts, for error messages
+ * @param health          {@code health}, merged over the global one: passive ejection, active checks, slow start
+ * @param retries         {@code retries}, merged over the global one
  */
 public record RouteSettings(
         String name,
@@ -36,7 +38,9 @@ public record RouteSettings(
         PluginSpec accessLog,
         ForwardedSettings forwarded,
         boolean mergeSlashes,
-        ConfigOrigin origin) {
+        ConfigOrigin origin,
+        HealthSettings health,
+        RetrySettings retries) {
 
     public RouteSettings {
         Objects.requireNonNull(name, "name");
@@ -48,5 +52,19 @@ public record RouteSettings(
         Objects.requireNonNull(errorClassifier, "errorClassifier");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(forwarded, "forwarded");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(retries, "retries");
+    }
+
+    /**
+     * A route without health tracking or retries ({@link HealthSettings#NONE}, {@link RetrySettings#NONE}): every
+     * upstream is always live and every request is tried once. For engines built in code.
+     */
+    public RouteSettings(String name, String matchHost, String matchPathPrefix, List<Upstream> upstreams,
+                         PluginSpec selector, List<PluginSpec> directors, Timeouts timeouts, TlsSettings tls,
+                         PluginSpec errorClassifier, PluginSpec accessLog, ForwardedSettings forwarded,
+                         boolean mergeSlashes, ConfigOrigin origin) {
+        this(name, matchHost, matchPathPrefix, upstreams, selector, directors, timeouts, tls, errorClassifier,
+                accessLog, forwarded, mergeSlashes, origin, HealthSettings.NONE, RetrySettings.NONE);
     }
 }
