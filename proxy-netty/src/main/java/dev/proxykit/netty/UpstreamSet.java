@@ -10,7 +10,6 @@ import dev.proxykit.runtime.config.PassiveHealth;
 import dev.proxykit.runtime.config.RetrySettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -237,10 +236,10 @@ final class UpstreamSet {
         long duration = Math.min(passive.maxEjectionTime().toNanos(), base * h.ejections);
         h.ejected = true;
         h.rampStartNanos = Long.MIN_VALUE;
-        LOG.warn("route {}: upstream {} ejected for {} after {} failures in a row (ejection {} in a row)", route, h,
-                Duration.ofNanos(duration), failures, h.ejections);
         loop.schedule(() -> endEjection(h), duration, TimeUnit.NANOSECONDS);
         rebuild();
+        LOG.warn("route {}: upstream {} ejected for {} after {} failures in a row (ejection {} in a row)", route, h,
+                readable(duration), failures, h.ejections);
     }
 
     private void endEjection(HostState h) {
@@ -250,10 +249,10 @@ final class UpstreamSet {
         h.ejected = false;
         h.ejectionEndedNanos = System.nanoTime();
         h.consecutiveFailures.set(0);
-        LOG.info("route {}: upstream {} is back after its ejection{}", route, h,
-                h.activeDown ? ", but stays down until it passes its active check" : "");
         becameLive(h);
         rebuild();
+        LOG.info("route {}: upstream {} is back after its ejection{}", route, h,
+                h.activeDown ? ", but stays down until it passes its active check" : "");
     }
 
     // ---------------------------------------------------------------------------------- active (health loop)
@@ -273,26 +272,24 @@ final class UpstreamSet {
         if (stopped) {
             return;
         }
-        boolean changed = false;
+        String change = null;
         if (result.passed()) {
             h.activeFailures = 0;
             if (h.activeDown && ++h.activePasses >= active.healthyThreshold()) {
                 h.activeDown = false;
                 h.activePasses = 0;
-                LOG.info("route {}: upstream {} passed {} health checks in a row ({}): up again", route, h,
-                        active.healthyThreshold(), result.detail());
-                changed = true;
+                change = "passed " + active.healthyThreshold() + " health checks in a row (" + result.detail()
+                        + "): up again";
             }
             if (h.ejected) {
                 // a passed check ends an ejection early, as Envoy's successful_active_health_check_uneject_host
                 h.ejected = false;
                 h.ejectionEndedNanos = System.nanoTime();
                 h.consecutiveFailures.set(0);
-                LOG.info("route {}: upstream {} passed its health check ({}): ejection ended", route, h,
-                        result.detail());
-                changed = true;
+                change = change != null ? change + "; ejection ended"
+                        : "passed its health check (" + result.detail() + "): ejection ended";
             }
-            if (changed && h.live()) {
+            if (change != null && h.live()) {
                 becameLive(h);
             }
         } else {
@@ -301,13 +298,17 @@ final class UpstreamSet {
                 h.activeDown = true;
                 h.activeFailures = 0;
                 h.rampStartNanos = Long.MIN_VALUE;
-                LOG.warn("route {}: upstream {} failed {} health checks in a row ({}): marked down", route, h,
-                        active.unhealthyThreshold(), result.detail());
-                changed = true;
+                change = "failed " + active.unhealthyThreshold() + " health checks in a row (" + result.detail()
+                        + "): marked down";
             }
         }
-        if (changed) {
-            rebuild();
+        if (change != null) {
+            rebuild(); // published before the news is logged
+            if (result.passed()) {
+                LOG.info("route {}: upstream {} {}", route, h, change);
+            } else {
+                LOG.warn("route {}: upstream {} {}", route, h, change);
+            }
         }
         loop.schedule(() -> probe(h), active.interval().toNanos(), TimeUnit.NANOSECONDS);
     }
@@ -395,6 +396,12 @@ final class UpstreamSet {
     /** The ramp step for {@code elapsed} nanos into slow start: 1 (10% of the weight) to 9 (90%). */
     private long rampStep(long elapsed) {
         return Math.min(HostState.RAMP_SCALE - 1, 1 + elapsed * (HostState.RAMP_SCALE - 1) / slowStartNanos);
+    }
+
+    /** A duration as configuration writes it: {@code 30s}, {@code 1500ms}. */
+    static String readable(long nanos) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static long divideUp(long a, long b) {
