@@ -606,6 +606,17 @@ final class Exchange {
         return moveTo(next, true);
     }
 
+    /** Stops waiting for the upstream and closes its connection (never reused after a failure), if any. */
+    private void dropUpstream() {
+        cancelHeaderTimer();
+        if (be != null) {
+            be.detach();
+            upstream.close();
+            be = null;
+            upstream = null;
+        }
+    }
+
     private boolean canMoveOn() {
         return !ended && tries != null && !responseStarted && !informationalSent;
     }
@@ -615,13 +626,7 @@ final class Exchange {
      * fresh outbound head, and after a send the kept body goes again ({@code replay}).
      */
     private boolean moveTo(UpstreamTarget next, boolean replay) {
-        cancelHeaderTimer();
-        if (be != null) {
-            be.detach();
-            upstream.close();
-            be = null;
-            upstream = null;
-        }
+        dropUpstream();
         requestSent = false;
         fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, false);
         if (replay) {
@@ -777,13 +782,7 @@ final class Exchange {
         failureKind = kind;
         logFailure(phase, kind, cause, st, c.reason());
 
-        cancelHeaderTimer();
-        if (be != null) {
-            be.detach();
-            upstream.close();
-            be = null;
-            upstream = null;
-        }
+        dropUpstream();
         releasePending();
         if (kind == FailureKind.CLIENT_CLOSED) {
             status = st;

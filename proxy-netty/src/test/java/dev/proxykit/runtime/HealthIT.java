@@ -11,7 +11,6 @@ import dev.proxykit.testing.TestTls;
 import dev.proxykit.testing.TestUpstream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,13 +45,8 @@ class HealthIT {
         return "127.0.0.1:" + u.port();
     }
 
-    /** Sends {@code n} requests, each on a new connection, and counts who served them. */
     private static Map<String, Integer> counts(int port, int n) throws IOException {
-        Map<String, Integer> counts = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            counts.merge(servedBy(port, "/" + i), 1, Integer::sum);
-        }
-        return counts;
+        return Proxies.countsOnNewConnections(port, n);
     }
 
     private static boolean eventuallyServedBy(int port, String who) {
@@ -242,12 +236,7 @@ class HealthIT {
         await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "ejected for"), "a's ejection");
         proxies.keep(TestUpstream.start("a", aPort, (req, res) -> res.send(200, "upstream a\n")));
         await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "is back after its ejection"), "a back");
-        Map<String, Integer> counts = new HashMap<>();
-        try (RawHttpClient c = new RawHttpClient(port)) {
-            for (int i = 0; i < 110; i++) {
-                counts.merge(servedBy(c, "/" + i), 1, Integer::sum);
-            }
-        }
+        Map<String, Integer> counts = Proxies.countsOnOneConnection(port, 110);
         int returning = counts.getOrDefault("upstream a", 0);
         // a tenth of its weight against the full weight of b: 10 of 110 (1 in 11) while the first step lasts
         assertTrue(returning >= 1 && returning <= 27, "the returning upstream served " + returning + " of 110: "

@@ -8,7 +8,6 @@ import dev.proxykit.testing.RawHttpClient;
 import dev.proxykit.testing.TestUpstream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +40,8 @@ class LoadBalancingIT {
                 + "], " + settings + " }] }");
     }
 
-    /** Counts which upstream served each of {@code n} requests sent one after another on one connection. */
     private static Map<String, Integer> counts(int port, int n) throws IOException {
-        Map<String, Integer> counts = new HashMap<>();
-        try (RawHttpClient c = new RawHttpClient(port)) {
-            for (int i = 0; i < n; i++) {
-                counts.merge(servedBy(c, "/" + i), 1, Integer::sum);
-            }
-        }
-        return counts;
+        return Proxies.countsOnOneConnection(port, n);
     }
 
     @Test
@@ -159,12 +151,7 @@ class LoadBalancingIT {
         TestUpstream b = echo("b");
         int port = proxy("\"" + a.url() + "\", \"" + b.url() + "\"",
                 "selector = { type = round-robin, rotation = per-event-loop }");
-        List<String> served = new ArrayList<>();
-        try (RawHttpClient c = new RawHttpClient(port)) {
-            for (int i = 0; i < 6; i++) {
-                served.add(servedBy(c, "/"));
-            }
-        }
+        List<String> served = Proxies.servedInTurn(port, 6);
         for (int i = 1; i < served.size(); i++) {
             assertTrue(!served.get(i).equals(served.get(i - 1)), "one connection, one loop, strict rotation: "
                     + served);

@@ -12,7 +12,9 @@ import dev.proxykit.testing.RawHttpClient;
 import dev.proxykit.testing.TestUpstream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.slf4j.LoggerFactory;
@@ -103,6 +105,33 @@ final class Proxies implements AutoCloseable {
         String body = r.bodyText();
         int nl = body.indexOf('\n');
         return nl < 0 ? body : body.substring(0, nl);
+    }
+
+    /** Which upstream served each of {@code n} requests sent one after another on one connection. */
+    static List<String> servedInTurn(int port, int n) throws IOException {
+        List<String> served = new ArrayList<>();
+        try (RawHttpClient c = new RawHttpClient(port)) {
+            for (int i = 0; i < n; i++) {
+                served.add(servedBy(c, "/" + i));
+            }
+        }
+        return served;
+    }
+
+    /** How many of {@code n} requests sent one after another on one connection each upstream served. */
+    static Map<String, Integer> countsOnOneConnection(int port, int n) throws IOException {
+        Map<String, Integer> counts = new HashMap<>();
+        servedInTurn(port, n).forEach(who -> counts.merge(who, 1, Integer::sum));
+        return counts;
+    }
+
+    /** How many of {@code n} requests, each on a new connection, each upstream served. */
+    static Map<String, Integer> countsOnNewConnections(int port, int n) throws IOException {
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            counts.merge(servedBy(port, "/" + i), 1, Integer::sum);
+        }
+        return counts;
     }
 
     @Override

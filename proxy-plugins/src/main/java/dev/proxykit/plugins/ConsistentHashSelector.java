@@ -2,7 +2,6 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
@@ -17,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Thread-safe; a pick is O(length of the key), allocation-free in the picker itself (reading a header through
  * {@link RequestInfo#headers()} may build the value's string).
  */
-final class ConsistentHashSelector implements UpstreamSelector {
+final class ConsistentHashSelector extends SnapshotSelector {
 
     /** What the key is. */
     enum KeySource {
@@ -47,11 +46,7 @@ final class ConsistentHashSelector implements UpstreamSelector {
     }
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return RoundRobinSelector.EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         MaglevTable table = new MaglevTable(live, tableSize);
         return request -> table.lookup(hash(request));
     }

@@ -2,22 +2,16 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The first live upstream in configured order: primary and backups. The live set keeps configured order, so the
  * first entry is the first upstream that is not marked down. Thread-safe; a pick is a field read.
  */
-final class FirstSelector implements UpstreamSelector {
+final class FirstSelector extends SnapshotSelector {
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return RoundRobinSelector.EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         return new FirstPicker(live.get(0));
     }
 

@@ -2,11 +2,9 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Thread-safe and lock-free; a pick is O(choices) and allocation-free.
  */
-final class LeastRequestSelector implements UpstreamSelector {
+final class LeastRequestSelector extends SnapshotSelector {
 
     private final int choices;
     private final Map<String, InFlight> counters = new ConcurrentHashMap<>();
@@ -35,11 +33,7 @@ final class LeastRequestSelector implements UpstreamSelector {
     }
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return RoundRobinSelector.EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         Upstream[] upstreams = live.toArray(new Upstream[0]);
         InFlight[] inflight = new InFlight[upstreams.length];
         Map<Upstream, InFlight> byInstance = new IdentityHashMap<>();

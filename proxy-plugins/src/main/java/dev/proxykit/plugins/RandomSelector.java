@@ -2,9 +2,7 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -12,14 +10,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link AliasTable} built per snapshot, so a pick is O(1): one {@link ThreadLocalRandom} draw and two array reads.
  * No state is shared between threads. Thread-safe, lock-free, allocation-free.
  */
-final class RandomSelector implements UpstreamSelector {
+final class RandomSelector extends SnapshotSelector {
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return RoundRobinSelector.EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         return new RandomPicker(live.toArray(new Upstream[0]), new AliasTable(Weights.of(live)));
     }
 

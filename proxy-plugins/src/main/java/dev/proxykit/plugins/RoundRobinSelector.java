@@ -2,17 +2,13 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Strict rotation. The counter (a {@link Sequence}) belongs to the selector, so the rotation carries on when a new
  * snapshot replaces the old one; each {@link Picker} holds its snapshot as an array. Thread-safe and lock-free.
  */
-final class RoundRobinSelector implements UpstreamSelector {
-
-    static final Picker EMPTY = request -> null;
+final class RoundRobinSelector extends SnapshotSelector {
 
     private final Sequence next;
 
@@ -21,11 +17,7 @@ final class RoundRobinSelector implements UpstreamSelector {
     }
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         return new CyclePicker(live.toArray(new Upstream[0]), next);
     }
 

@@ -1,9 +1,7 @@
 package dev.proxykit.plugins;
 
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * nginx's smooth weighted round-robin, precomputed. For each snapshot the picker computes one whole cycle of
@@ -18,7 +16,7 @@ import java.util.Objects;
  *
  * <p>The counter belongs to the selector, so the position carries on across snapshots. Thread-safe, lock-free.
  */
-final class WeightedRoundRobinSelector implements UpstreamSelector {
+final class WeightedRoundRobinSelector extends SnapshotSelector {
 
     /** The longest cycle built: 64 Ki entries, 256 KiB with compressed references. */
     static final int MAX_CYCLE = 1 << 16;
@@ -30,11 +28,7 @@ final class WeightedRoundRobinSelector implements UpstreamSelector {
     }
 
     @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return RoundRobinSelector.EMPTY;
-        }
+    Picker build(List<Upstream> live) {
         return new RoundRobinSelector.CyclePicker(cycle(live), next);
     }
 

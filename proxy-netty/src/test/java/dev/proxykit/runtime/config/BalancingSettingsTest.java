@@ -114,31 +114,29 @@ class BalancingSettingsTest {
         assertTrue(problems.get(1).contains("upstreams[1].backup"), problems.get(1));
     }
 
+    /** Asserts that the route body has exactly one problem and that it holds every one of {@code words}. */
+    private static void assertRouteProblem(String routeBody, String... words) {
+        String p = routeProblem(routeBody);
+        for (String w : words) {
+            assertTrue(p.contains(w), "\"" + w + "\" missing from: " + p);
+        }
+    }
+
     @Test
     void badValuesAreReportedWithKeyLineAndExpectation() {
-        String p = routeProblem("health { passive { failure-statuses = [502, \"6xx\"] } }");
-        assertTrue(p.contains("proxykit.routes[0].health.passive.failure-statuses[1]") && p.contains("test.conf:2")
-                && p.contains("a status from 100 to 599"), p);
-        p = routeProblem("health { passive { base-ejection-time = 60s, max-ejection-time = 10s } }");
-        assertTrue(p.contains("max-ejection-time") && p.contains("at least base-ejection-time"), p);
-        p = routeProblem("health { passive { max-ejection-percent = 150 } }");
-        assertTrue(p.contains("max-ejection-percent") && p.contains("0 to 100"), p);
-        p = routeProblem("health { active { path = health } }");
-        assertTrue(p.contains("health.active.path") && p.contains("starting with \"/\""), p);
-        p = routeProblem("health { active { expected-statuses = [] } }");
-        assertTrue(p.contains("expected-statuses") && p.contains("an empty list"), p);
-        p = routeProblem("health { active { interval = 5 } }");
-        assertTrue(p.contains("health.active.interval") && p.contains("has no unit"), p);
-        p = routeProblem("health { active { healthy-threshold = 0 } }");
-        assertTrue(p.contains("healthy-threshold") && p.contains("1 to 1000"), p);
-        p = routeProblem("retries { attempts = 0 }");
-        assertTrue(p.contains("retries.attempts") && p.contains("1 (no retries) to 10"), p);
-        p = routeProblem("retries { replay-buffer = 1g }");
-        assertTrue(p.contains("retries.replay-buffer") && p.contains("up to 16m"), p);
-        p = routeProblem("retries { budget { percent = x } }");
-        assertTrue(p.contains("retries.budget.percent"), p);
-        p = routeProblem("retries { budget = 20 }");
-        assertTrue(p.contains("retries.budget") && p.contains("a block budget"), p);
+        assertRouteProblem("health { passive { failure-statuses = [502, \"6xx\"] } }",
+                "proxykit.routes[0].health.passive.failure-statuses[1]", "test.conf:2", "a status from 100 to 599");
+        assertRouteProblem("health { passive { base-ejection-time = 60s, max-ejection-time = 10s } }",
+                "max-ejection-time", "at least base-ejection-time");
+        assertRouteProblem("health { passive { max-ejection-percent = 150 } }", "max-ejection-percent", "0 to 100");
+        assertRouteProblem("health { active { path = health } }", "health.active.path", "starting with \"/\"");
+        assertRouteProblem("health { active { expected-statuses = [] } }", "expected-statuses", "an empty list");
+        assertRouteProblem("health { active { interval = 5 } }", "health.active.interval", "has no unit");
+        assertRouteProblem("health { active { healthy-threshold = 0 } }", "healthy-threshold", "1 to 1000");
+        assertRouteProblem("retries { attempts = 0 }", "retries.attempts", "1 (no retries) to 10");
+        assertRouteProblem("retries { replay-buffer = 1g }", "retries.replay-buffer", "up to 16m");
+        assertRouteProblem("retries { budget { percent = x } }", "retries.budget.percent");
+        assertRouteProblem("retries { budget = 20 }", "retries.budget", "a block budget");
     }
 
     @Test
