@@ -227,19 +227,32 @@ final class UpstreamSet {
             return;
         }
         long now = System.nanoTime();
-        long base = passive.baseEjectionTime().toNanos();
-        if (h.ejections > 0) {
-            // one step back for every base ejection time spent in since the last ejection ended
-            h.ejections = (int) Math.max(0, h.ejections - (now - h.ejectionEndedNanos) / base);
-        }
-        h.ejections++;
-        long duration = Math.min(passive.maxEjectionTime().toNanos(), base * h.ejections);
+        h.ejections = ejectionsInARow(h.ejections, now - h.ejectionEndedNanos, passive) + 1;
+        long duration = ejectionNanos(h.ejections, passive);
         h.ejected = true;
         h.rampStartNanos = Long.MIN_VALUE;
         loop.schedule(() -> endEjection(h), duration, TimeUnit.NANOSECONDS);
         rebuild();
         LOG.warn("route {}: upstream {} ejected for {} after {} failures in a row (ejection {} in a row)", route, h,
                 readable(duration), failures, h.ejections);
+    }
+
+    /**
+     * How many ejections in a row an upstream has behind it when it fails again: {@code previous}, less one for every
+     * base ejection time it has stayed in since the last one ended (Envoy decrements its multiplier likewise).
+     */
+    static int ejectionsInARow(int previous, long sinceLastEndedNanos, PassiveHealth passive) {
+        if (previous == 0) {
+            return 0;
+        }
+        return (int) Math.max(0, previous - sinceLastEndedNanos / passive.baseEjectionTime().toNanos());
+    }
+
+    /** How long the {@code k}-th ejection in a row lasts: {@code k} times the base, at most the maximum. */
+    static long ejectionNanos(int k, PassiveHealth passive) {
+        long base = passive.baseEjectionTime().toNanos();
+        long max = passive.maxEjectionTime().toNanos();
+        return k > max / base ? max : Math.min(max, base * k);
     }
 
     private void endEjection(HostState h) {

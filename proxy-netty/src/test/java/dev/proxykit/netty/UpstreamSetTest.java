@@ -172,6 +172,21 @@ class UpstreamSetTest {
     }
 
     @Test
+    void repeatedEjectionsLastLongerUpToTheMaximumAndTheCountDecaysWhileAnUpstreamStaysIn() {
+        PassiveHealth p = new PassiveHealth(5, StatusSet.NONE, Duration.ofSeconds(30), Duration.ofSeconds(100), 50);
+        assertEquals(Duration.ofSeconds(30).toNanos(), UpstreamSet.ejectionNanos(1, p));
+        assertEquals(Duration.ofSeconds(60).toNanos(), UpstreamSet.ejectionNanos(2, p));
+        assertEquals(Duration.ofSeconds(90).toNanos(), UpstreamSet.ejectionNanos(3, p));
+        assertEquals(Duration.ofSeconds(100).toNanos(), UpstreamSet.ejectionNanos(4, p), "capped");
+        assertEquals(Duration.ofSeconds(100).toNanos(), UpstreamSet.ejectionNanos(Integer.MAX_VALUE, p));
+        long second = Duration.ofSeconds(1).toNanos();
+        assertEquals(0, UpstreamSet.ejectionsInARow(0, 5 * second, p), "never ejected before");
+        assertEquals(3, UpstreamSet.ejectionsInARow(3, 29 * second, p), "failed again soon after: the next is the 4th");
+        assertEquals(2, UpstreamSet.ejectionsInARow(3, 30 * second, p), "one base time in: one step back");
+        assertEquals(0, UpstreamSet.ejectionsInARow(3, 3600 * second, p), "long healthy: starts over");
+    }
+
+    @Test
     void whenEveryUpstreamIsDownTheSnapshotHoldsThemAll() throws Exception {
         List<UpstreamTarget> targets = targets(2);
         UpstreamSet set = started(targets, passive(1, Duration.ofMinutes(1), 100, Duration.ZERO));

@@ -121,6 +121,26 @@ class HealthIT {
     }
 
     @Test
+    void aKilledUpstreamIsMarkedDownByItsCheckAndBackWhenItAnswersAgain() throws Exception {
+        TestUpstream a = named("a");
+        TestUpstream b = named("b");
+        int port = proxy("upstreams = [\"" + a.url() + "\", \"" + b.url() + "\"]\n"
+                + "health { passive { consecutive-failures = 0 }, active { enabled = true, interval = 100ms,"
+                + " healthy-threshold = 1, unhealthy-threshold = 1 } }");
+        int aPort = a.port();
+        a.close();
+        await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "connect failed", "marked down"),
+                "a marked down by its check");
+        access.clear();
+        assertEquals(Map.of("upstream b", 10), counts(port, 10));
+        await(() -> access.size() == 10, "ten access lines");
+        assertTrue(access.stream().noneMatch(l -> l.contains("tried=")), "a is not even tried: " + access);
+        proxies.keep(TestUpstream.start("a-again", aPort, (req, res) -> res.send(200, "upstream a-again\n")));
+        await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "up again"), "a's check passing again");
+        assertEquals(Map.of("upstream a-again", 5, "upstream b", 5), counts(port, 10));
+    }
+
+    @Test
     void anHttpsUpstreamIsCheckedOverTlsWithTheRoutesCa() throws Exception {
         AtomicInteger checkStatus = new AtomicInteger(200);
         AtomicReference<String> checkSni = new AtomicReference<>();

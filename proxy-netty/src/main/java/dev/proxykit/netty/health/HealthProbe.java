@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 
@@ -56,7 +57,7 @@ public final class HealthProbe {
      */
     public static void check(EventLoop loop, Bootstrap bootstrap, InetSocketAddress address,
                              Function<ByteBufAllocator, SslHandler> tls, String host, String path,
-                             IntPredicate expected, int timeoutMillis, java.util.function.Consumer<Result> done) {
+                             IntPredicate expected, int timeoutMillis, Consumer<Result> done) {
         Objects.requireNonNull(done, "done");
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host
                 + "\r\nUser-Agent: proxykit-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n")
@@ -89,12 +90,12 @@ public final class HealthProbe {
 
         private final byte[] request;
         private final IntPredicate expected;
-        private final java.util.function.Consumer<Result> done;
+        private final Consumer<Result> done;
         private final StringBuilder statusLine = new StringBuilder(32);
         private ScheduledFuture<?> timer;
         private boolean finished;
 
-        ProbeHandler(byte[] request, IntPredicate expected, java.util.function.Consumer<Result> done) {
+        ProbeHandler(byte[] request, IntPredicate expected, Consumer<Result> done) {
             this.request = request;
             this.expected = expected;
             this.done = done;
