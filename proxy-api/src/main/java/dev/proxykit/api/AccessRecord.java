@@ -1,6 +1,7 @@
 package dev.proxykit.api;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,6 +26,7 @@ public final class AccessRecord {
     private final long responseBodyBytes;
     private final String route;
     private final String upstream;
+    private final List<String> upstreams;
     private final int attempts;
     private final long totalNanos;
     private final long connectNanos;
@@ -48,6 +50,7 @@ public final class AccessRecord {
         this.responseBodyBytes = b.responseBodyBytes;
         this.route = b.route;
         this.upstream = b.upstream;
+        this.upstreams = b.upstreams != null ? b.upstreams : b.upstream == null ? List.of() : List.of(b.upstream);
         this.attempts = b.attempts;
         this.totalNanos = b.totalNanos;
         this.connectNanos = b.connectNanos;
@@ -135,6 +138,15 @@ public final class AccessRecord {
         return upstream;
     }
 
+    /**
+     * Every upstream tried, in order, as {@code host:port}, one entry per upstream chosen (a retry on another
+     * upstream adds one; nginx's {@code $upstream_addr} lists the same); the last is {@link #upstream()}. Empty when
+     * none was tried. Immutable.
+     */
+    public List<String> upstreams() {
+        return upstreams;
+    }
+
     /** How many upstream attempts were made (0 when none). */
     public int attempts() {
         return attempts;
@@ -193,6 +205,7 @@ public final class AccessRecord {
         private long responseBodyBytes;
         private String route;
         private String upstream;
+        private List<String> upstreams;
         private int attempts;
         private long totalNanos = -1;
         private long connectNanos = -1;
@@ -271,6 +284,15 @@ public final class AccessRecord {
 
         public Builder upstream(String v) {
             this.upstream = v;
+            return this;
+        }
+
+        /**
+         * Every upstream tried, in order; when not given, {@link AccessRecord#upstreams()} holds just the
+         * {@link #upstream(String)}, if any.
+         */
+        public Builder upstreams(List<String> v) {
+            this.upstreams = List.copyOf(v);
             return this;
         }
 

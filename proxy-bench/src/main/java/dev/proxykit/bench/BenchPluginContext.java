@@ -7,14 +7,26 @@ import dev.proxykit.api.PluginContext;
 import dev.proxykit.api.Upstream;
 import java.util.List;
 
-/** The context a route with no plugin settings gives a factory; for building plugins in benchmark set-up. */
+/**
+ * The context a route gives a factory, for building plugins in benchmark set-up: the given settings over the
+ * plugin's defaults from {@code proxykit.plugins.<name>} in the plugins' {@code reference.conf}, as the runtime
+ * merges them.
+ */
 final class BenchPluginContext implements PluginContext {
 
     private final String pluginName;
+    private final Config config;
     private final List<Upstream> upstreams;
 
-    BenchPluginContext(String pluginName, List<Upstream> upstreams) {
+    /**
+     * @param settings the instance's settings as HOCON, such as {@code "rotation = per-event-loop"}, or {@code ""}
+     */
+    BenchPluginContext(String pluginName, String settings, List<Upstream> upstreams) {
         this.pluginName = pluginName;
+        Config reference = ConfigFactory.parseResources(BenchPluginContext.class.getClassLoader(), "reference.conf");
+        String path = "proxykit.plugins." + pluginName;
+        Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
+        this.config = ConfigFactory.parseString(settings).withFallback(defaults).resolve();
         this.upstreams = List.copyOf(upstreams);
     }
 
@@ -25,7 +37,7 @@ final class BenchPluginContext implements PluginContext {
 
     @Override
     public Config config() {
-        return ConfigFactory.empty("benchmark: no settings");
+        return config;
     }
 
     @Override

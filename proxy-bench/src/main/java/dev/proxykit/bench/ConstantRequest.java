@@ -2,18 +2,20 @@ package dev.proxykit.bench;
 
 import dev.proxykit.api.Headers;
 import dev.proxykit.api.RequestInfo;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * One fixed request, shared by every benchmark thread: the pickers under test ignore the request, so it must cost
- * nothing to provide. Immutable; its headers are never mutated.
+ * One fixed request, shared by every benchmark thread: most pickers ignore the request, so it must cost nothing to
+ * provide. Immutable; its headers are never mutated.
  */
 final class ConstantRequest implements RequestInfo {
 
     static final RequestInfo INSTANCE = new ConstantRequest();
 
     private static final Headers HEADERS = Headers.create().add("Host", "bench.example").add("Accept", "*/*");
-    private static final InetSocketAddress CLIENT = InetSocketAddress.createUnresolved("127.0.0.1", 40000);
+    /** Resolved (a loopback literal, no lookup), so a policy keyed by the client address has one to hash. */
+    private static final InetSocketAddress CLIENT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
 
     private ConstantRequest() {
     }

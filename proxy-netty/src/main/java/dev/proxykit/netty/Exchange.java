@@ -103,6 +103,12 @@ final class Exchange {
     private int status;
     private String failureReason;
     private Phase failurePhase;
+    private FailureKind failureKind;
+
+    /** The upstream attempts and their retries (issue 5); null until a route matched. */
+    private Tries tries;
+    /** Whether a 1xx went to the client: then the exchange can no longer move to another upstream. */
+    private boolean informationalSent;
 
     Exchange(Engine engine, FrontendHandler fe, RequestHead head, InboundRequest inbound, String receivedTarget) {
         this.engine = engine;
@@ -130,9 +136,10 @@ final class Exchange {
             return;
         }
         inbound.route(route.name);
-        Upstream picked;
+        tries = new Tries(route.upstreamSet, head);
+        UpstreamTarget picked;
         try {
-            picked = route.picker.pick(inbound);
+            picked = tries.first(inbound);
         } catch (RuntimeException e) {
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
@@ -141,15 +148,9 @@ final class Exchange {
             fail(Phase.SELECT_UPSTREAM, FailureKind.NO_UPSTREAM, null);
             return;
         }
-        target = route.target(picked);
-        if (target == null) {
-            fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE,
-                    new IllegalStateException("the selector returned " + picked + ", which is not an upstream of route "
-                            + route.name));
-            return;
-        }
+        target = picked;
         try {
-            outbound = buildOutbound(picked);
+            outbound = buildOutbound(picked.upstream);
         } catch (RuntimeException e) {
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
@@ -318,6 +319,9 @@ final class Exchange {
         } else {
             kind = FailureKind.INTERNAL;
         }
+        if (kind != FailureKind.INTERNAL && retry(Phase.CONNECT, kind, cause, false)) {
+            return;
+        }
         fail(Phase.CONNECT, kind, cause);
     }
 
@@ -347,6 +351,9 @@ final class Exchange {
             discard(n);
             return;
         }
+        if (tries != null) {
+            tries.keep(content);
+        }
         if (upstream == null) {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
@@ -364,6 +371,9 @@ final class Exchange {
                 fe.exchangeDone(this, clientKeepAlive);
             }
             return;
+        }
+        if (tries != null) {
+            tries.keepEnd(last);
         }
         if (upstream == null) {
             if (pending == null) {
@@ -429,7 +439,11 @@ final class Exchange {
             if (head.isHttp11()) { // never send 1xx to an HTTP/1.0 client (RFC 9110 15.2)
                 HopByHop.strip(res.headers(), false);
                 client.writeAndFlush(res, client.voidPromise());
+                informationalSent = true;
             }
+            return;
+        }
+        if (tries.retriesStatus(res.status()) && retryAfterStatus(res.status())) {
             return;
         }
         responseHeadReceived = true;
@@ -528,7 +542,11 @@ final class Exchange {
 
     void onInvalidResponse(DecodeFailure failure) {
         if (!ended) {
-            fail(currentPhase(false), FailureKind.INVALID_RESPONSE, new ProtocolException(failure.message()));
+            ProtocolException cause = new ProtocolException(failure.message());
+            if (!responseHeadReceived && retry(currentPhase(false), FailureKind.INVALID_RESPONSE, cause, true)) {
+                return;
+            }
+            fail(currentPhase(false), FailureKind.INVALID_RESPONSE, cause);
         }
     }
 
@@ -554,6 +572,9 @@ final class Exchange {
         }
         FailureKind kind = cause instanceof SSLException ? FailureKind.TLS_FAILURE
                 : cause == null || cause instanceof IOException ? FailureKind.UPSTREAM_CLOSED : FailureKind.INTERNAL;
+        if (kind != FailureKind.INTERNAL && !responseHeadReceived && retry(currentPhase(false), kind, cause, true)) {
+            return;
+        }
         fail(currentPhase(false), kind, cause);
     }
 
@@ -568,6 +589,110 @@ final class Exchange {
         String m = head.method();
         return m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")
                 || head.headers().contains("Idempotency-Key") || head.headers().contains("X-Idempotency-Key");
+    }
+
+    // ----------------------------------------------------------------------------------- retries (issue 5)
+
+    /**
+     * Moves the exchange to another upstream when the route's retry settings allow it: nothing reached the client
+     * yet, attempts and budget are left, and after the request started going upstream ({@code afterSend}) it must be
+     * idempotent with its body still kept. The failed attempt ends as a failure of its upstream. Returns whether the
+     * exchange moved on (the caller then does nothing more).
+     */
+    private boolean retry(Phase phase, FailureKind kind, Throwable cause, boolean afterSend) {
+        if (!canMoveOn() || !tries.mayRetry(afterSend)) {
+            return false;
+        }
+        UpstreamTarget failed = target;
+        UpstreamTarget next = tries.retry(inbound, UpstreamSet.Outcome.FAILURE);
+        if (next == null) {
+            return false;
+        }
+        LOG.info("{} route {} {} {}: {} in {} at upstream {}{}; trying upstream {} (attempt {} of {})", fe.id(),
+                route.name, head.method(), receivedTarget, kind, phase, failed.upstream.address(),
+                cause == null ? "" : " (" + cause + ")", next.upstream.address(), tries.tried().size(),
+                route.upstreamSet.retries().attempts());
+        return moveTo(next, afterSend);
+    }
+
+    /** An answer whose status the route retries: drop it (closing its connection) and move on, if allowed. */
+    private boolean retryAfterStatus(int st) {
+        if (!canMoveOn()) {
+            return false;
+        }
+        UpstreamTarget failed = target;
+        UpstreamTarget next = tries.retry(inbound, tries.isFailureStatus(st) ? UpstreamSet.Outcome.FAILURE
+                : UpstreamSet.Outcome.SUCCESS);
+        if (next == null) {
+            return false;
+        }
+        LOG.info("{} route {} {} {}: upstream {} answered {}; trying upstream {} (attempt {} of {})", fe.id(),
+                route.name, head.method(), receivedTarget, failed.upstream.address(), st, next.upstream.address(),
+                tries.tried().size(), route.upstreamSet.retries().attempts());
+        return moveTo(next, true);
+    }
+
+    /** Stops waiting for the upstream and closes its connection (never reused after a failure), if any. */
+    private void dropUpstream() {
+        cancelTimers();
+        if (be != null) {
+            be.detach();
+            upstream.close();
+            be = null;
+            upstream = null;
+        }
+    }
+
+    private boolean canMoveOn() {
+        return !ended && tries != null && !responseStarted && !informationalSent;
+    }
+
+    /**
+     * Drops the current upstream connection and starts the next attempt on {@code next}: directors run again on a
+     * fresh outbound head, and after a send the kept body goes again ({@code replay}).
+     */
+    private boolean moveTo(UpstreamTarget next, boolean replay) {
+        dropUpstream();
+        requestSent = false;
+        fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, false);
+        if (replay) {
+            releasePending(); // whatever was not sent yet is in the replay too, with everything that was
+            pending = tries.replay();
+        }
+        target = next;
+        try {
+            outbound = buildOutbound(next.upstream);
+        } catch (RuntimeException e) {
+            fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
+            return true;
+        }
+        fe.block(FrontendHandler.BLOCK_CONNECTING, true);
+        acquire(true);
+        return true;
+    }
+
+    /** What the attempt still open at the end of the exchange tells about its upstream. */
+    private UpstreamSet.Outcome outcome() {
+        if (failureKind != null) {
+            switch (failureKind) {
+                case CONNECT_REFUSED:
+                case CONNECT_TIMEOUT:
+                case TLS_FAILURE:
+                case UPSTREAM_CLOSED:
+                case RESPONSE_HEADER_TIMEOUT:
+                case INVALID_RESPONSE:
+                    return UpstreamSet.Outcome.FAILURE;
+                case IDLE_TIMEOUT:
+                    return failurePhase == Phase.CLIENT_READ ? UpstreamSet.Outcome.NEUTRAL
+                            : UpstreamSet.Outcome.FAILURE;
+                default:
+                    return UpstreamSet.Outcome.NEUTRAL;
+            }
+        }
+        if (!responseHeadReceived) {
+            return UpstreamSet.Outcome.NEUTRAL;
+        }
+        return tries.isFailureStatus(status) ? UpstreamSet.Outcome.FAILURE : UpstreamSet.Outcome.SUCCESS;
     }
 
     // ---------------------------------------------------------------------------------------------- timeouts
@@ -681,15 +806,10 @@ final class Exchange {
         int st = specificStatus != 0 && c.status() == 400 ? specificStatus : c.status();
         failurePhase = phase;
         failureReason = c.reason();
+        failureKind = kind;
         logFailure(phase, kind, cause, st, c.reason());
 
-        cancelTimers();
-        if (be != null) {
-            be.detach();
-            upstream.close();
-            be = null;
-            upstream = null;
-        }
+        dropUpstream();
         releasePending();
         if (kind == FailureKind.CLIENT_CLOSED) {
             status = st;
@@ -788,6 +908,10 @@ final class Exchange {
         ended = true;
         cancelTimers();
         releasePending();
+        if (tries != null) {
+            tries.end(outcome());
+            tries.release();
+        }
         // nothing goes upstream any more: whatever still blocked reading the client for the upstream's sake is gone
         fe.block(FrontendHandler.BLOCK_CONNECTING | FrontendHandler.BLOCK_UPSTREAM_FULL, false);
         logAccess();
@@ -828,6 +952,7 @@ final class Exchange {
                 .responseBodyBytes(responseBytes)
                 .route(route == null ? null : route.name)
                 .upstream(target == null ? null : target.upstream.address())
+                .upstreams(tries == null ? java.util.List.of() : tries.tried())
                 .attempts(attempts)
                 .totalNanos(now - startNanos)
                 .connectNanos(connectedNanos < 0 ? -1 : connectedNanos - acquireNanos)

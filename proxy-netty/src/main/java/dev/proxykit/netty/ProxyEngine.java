@@ -7,6 +7,7 @@ import dev.proxykit.api.Upstream;
 import dev.proxykit.api.UpstreamSelector;
 import dev.proxykit.runtime.config.ProxySettings;
 import dev.proxykit.runtime.config.RouteSettings;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -40,6 +41,9 @@ public final class ProxyEngine {
     private final ProxySettings settings;
     private final Transport transport;
     private final MultiThreadIoEventLoopGroup group;
+    /** One thread for health: active checks, ejection timers, building pickers. Serves no client. */
+    private final MultiThreadIoEventLoopGroup healthGroup;
+    private final List<Route> routes;
     private final DnsAddressResolverGroup resolver;
     private final ChannelGroup clients;
     private final Engine engine;
@@ -68,6 +72,15 @@ public final class ProxyEngine {
                 settings.limits().maxResponseHeaderSize(), settings.limits().maxRequestBody(),
                 settings.timeouts().clientHeader().toNanos(), settings.timeouts().idle().toNanos(),
                 settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(), resolver, clients);
+        this.routes = List.copyOf(routes);
+        this.healthGroup = transport.newGroup(1, "health");
+        Bootstrap probes = new Bootstrap()
+                .channel(transport.socketChannel())
+                .resolver(resolver)
+                .option(ChannelOption.TCP_NODELAY, true);
+        for (Route r : this.routes) {
+            r.upstreamSet.start(healthGroup.next(), probes);
+        }
     }
 
     /**
@@ -82,7 +95,8 @@ public final class ProxyEngine {
             targets.add(new UpstreamTarget(u, u.isSecure() ? upstreamTls : null));
         }
         return new Route(rs.name(), rs.matchHost(), rs.matchPathPrefix(), targets, selector, directors, classifier,
-                accessLogger, rs.timeouts(), rs.forwarded(), rs.mergeSlashes(), rs.flushInterval());
+                accessLogger, rs.timeouts(), rs.forwarded(), rs.mergeSlashes(), rs.flushInterval(), rs.health(),
+                rs.retries());
     }
 
     /**
@@ -169,6 +183,10 @@ public final class ProxyEngine {
                     grace, clients.size());
             clients.close().awaitUninterruptibly();
         }
+        for (Route r : routes) {
+            r.upstreamSet.stop();
+        }
+        healthGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         resolver.close();
     }

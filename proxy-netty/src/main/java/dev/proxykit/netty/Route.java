@@ -7,19 +7,21 @@ import dev.proxykit.api.Upstream;
 import dev.proxykit.api.UpstreamSelector;
 import dev.proxykit.runtime.config.Cidr;
 import dev.proxykit.runtime.config.ForwardedSettings;
+import dev.proxykit.runtime.config.HealthSettings;
+import dev.proxykit.runtime.config.RetrySettings;
 import dev.proxykit.runtime.config.Timeouts;
 import java.net.InetAddress;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A route as the hot path uses it: matcher, the current picker, directors, classifier, logger, timeouts in nanos,
  * and the connectable upstream targets. Built once at start, off the event loops; only {@link #picker} changes
  * (replaced as a whole when the live set changes).
+ *
+ * <p>Which upstreams are live, and the picker for them, are the business of the route's {@link UpstreamSet}
+ * ({@link #upstreamSet}), which publishes each new picker here too.
  */
 public final class Route {
 
@@ -30,8 +32,7 @@ public final class Route {
     final List<Upstream> upstreams;
     final UpstreamSelector selector;
     volatile UpstreamSelector.Picker picker;
-    private final Map<Upstream, UpstreamTarget> targetsByIdentity;
-    private final Map<Upstream, UpstreamTarget> targetsByValue;
+    final UpstreamSet upstreamSet;
     final Director[] directors;
     final ErrorClassifier classifier;
     final AccessLogger accessLogger;
@@ -44,7 +45,8 @@ public final class Route {
 
     Route(String name, String matchHost, String matchPathPrefix, List<UpstreamTarget> targets,
           UpstreamSelector selector, List<Director> directors, ErrorClassifier classifier, AccessLogger accessLogger,
-          Timeouts timeouts, ForwardedSettings forwarded, boolean mergeSlashes, java.time.Duration flushInterval) {
+          Timeouts timeouts, ForwardedSettings forwarded, boolean mergeSlashes, java.time.Duration flushInterval,
+          HealthSettings health, RetrySettings retries) {
         this.name = name;
         if (matchHost != null && matchHost.startsWith("*.")) {
             this.host = matchHost.substring(1).toLowerCase(Locale.ROOT);
@@ -55,14 +57,8 @@ public final class Route {
         }
         this.pathPrefix = matchPathPrefix;
         this.upstreams = targets.stream().map(t -> t.upstream).toList();
-        this.targetsByIdentity = new IdentityHashMap<>();
-        this.targetsByValue = new HashMap<>();
-        for (UpstreamTarget t : targets) {
-            targetsByIdentity.put(t.upstream, t);
-            targetsByValue.put(t.upstream, t);
-        }
         this.selector = selector;
-        this.picker = selector.picker(upstreams);
+        this.upstreamSet = new UpstreamSet(name, targets, selector, health, retries, p -> this.picker = p);
         this.directors = directors.toArray(new Director[0]);
         this.classifier = classifier;
         this.accessLogger = accessLogger;
@@ -96,8 +92,7 @@ public final class Route {
 
     /** The connectable target for an upstream a picker returned, or {@code null} if it is not one of this route's. */
     UpstreamTarget target(Upstream u) {
-        UpstreamTarget t = targetsByIdentity.get(u);
-        return t != null ? t : targetsByValue.get(u);
+        return upstreamSet.target(u);
     }
 
     /** Whether {@code address} is a trusted proxy for this route. */

@@ -12,10 +12,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,17 +68,8 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (target.ssl != null) {
-                            SslHandler ssl = target.ssl.newHandler(ch.alloc(), target.upstream.host(),
-                                    target.upstream.port());
-                            ssl.setHandshakeTimeoutMillis(exchange.connectTimeoutMillis());
-                            if (!target.ipLiteral) {
-                                // set explicitly: the JDK leaves SNI out for names without a dot, like localhost;
-                                // never for an IP literal (RFC 6066 section 3)
-                                SSLParameters params = ssl.engine().getSSLParameters();
-                                params.setServerNames(List.of(new SNIHostName(target.upstream.host())));
-                                ssl.engine().setSSLParameters(params);
-                            }
-                            ch.pipeline().addLast("tls", ssl);
+                            ch.pipeline().addLast("tls", target.newSslHandler(ch.alloc(),
+                                    exchange.connectTimeoutMillis()));
                         }
                         ch.pipeline().addLast("encoder", new Http1Encoder());
                         ch.pipeline().addLast("decoder", Http1Decoder.forResponses(engine.maxResponseHead));

@@ -13,10 +13,12 @@ import dev.proxykit.netty.Transport;
 import dev.proxykit.netty.UpstreamTls;
 import dev.proxykit.runtime.config.Cidr;
 import dev.proxykit.runtime.config.ForwardedSettings;
+import dev.proxykit.runtime.config.HealthSettings;
 import dev.proxykit.runtime.config.Limits;
 import dev.proxykit.runtime.config.PluginSpec;
 import dev.proxykit.runtime.config.PoolSettings;
 import dev.proxykit.runtime.config.ProxySettings;
+import dev.proxykit.runtime.config.RetrySettings;
 import dev.proxykit.runtime.config.RouteSettings;
 import dev.proxykit.runtime.config.Timeouts;
 import dev.proxykit.runtime.config.TlsSettings;
@@ -51,6 +53,8 @@ public final class EngineHarness implements AutoCloseable {
         ForwardedSettings forwarded = new ForwardedSettings(true, true, true, List.of(), null);
         boolean mergeSlashes;
         Duration flushInterval = Duration.ZERO;
+        HealthSettings health = HealthSettings.NONE;
+        RetrySettings retries = RetrySettings.NONE;
 
         public RouteSpec name(String n) {
             this.name = n;
@@ -121,6 +125,18 @@ public final class EngineHarness implements AutoCloseable {
             this.mergeSlashes = on;
             return this;
         }
+
+        /** Health tracking (default: none, every upstream always live). */
+        public RouteSpec health(HealthSettings h) {
+            this.health = h;
+            return this;
+        }
+
+        /** Retries (default: none, every request tried once). */
+        public RouteSpec retries(RetrySettings r) {
+            this.retries = r;
+            return this;
+        }
     }
 
     private final ProxyEngine engine;
@@ -166,7 +182,7 @@ public final class EngineHarness implements AutoCloseable {
         for (RouteSpec r : routes) {
             RouteSettings rs = new RouteSettings(r.name, r.host, r.pathPrefix, r.upstreams, dummy, List.of(),
                     r.timeouts, r.tls, dummy, dummy, r.forwarded, r.mergeSlashes, r.flushInterval,
-                    ConfigOriginFactory.newSimple("test"));
+                    ConfigOriginFactory.newSimple("test"), r.health, r.retries);
             routeSettings.add(rs);
             SslContext ssl = r.upstreams.stream().anyMatch(Upstream::isSecure)
                     ? UpstreamTls.clientContext(r.tls, r.name) : null;

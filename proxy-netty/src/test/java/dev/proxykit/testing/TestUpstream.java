@@ -144,6 +144,17 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /**
+     * Starts an upstream on a given loopback port, for a test that stops an upstream and brings it back at the same
+     * address. The port is bound with SO_REUSEADDR.
+     */
+    public static TestUpstream start(String name, int port, Handler handler) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        return new TestUpstream(name, handler, s);
+    }
+
+    /**
      * Starts an https upstream with the test certificate ({@code tls/server.pem}, for {@code localhost} and
      * {@code 127.0.0.1}, issued by {@code tls/ca.pem}). Requests record the SNI name the client asked for.
      */
@@ -212,12 +223,20 @@ public final class TestUpstream implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
+            Socket s;
             try {
-                Socket s = server.accept();
-                int index = connections.incrementAndGet();
-                sockets.add(s);
-                threads.execute(() -> serve(s, index));
+                s = server.accept();
             } catch (IOException e) {
+                return;
+            }
+            int index = connections.incrementAndGet();
+            sockets.add(s);
+            try {
+                threads.execute(() -> serve(s, index));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // accepted while close() ran (the JDK closes a listening socket only once accept returns): a
+                // closed upstream must not leave a connection open that nobody answers
+                closeQuietly(s);
                 return;
             }
         }
@@ -394,6 +413,14 @@ public final class TestUpstream implements AutoCloseable {
             case 404: return "Not Found";
             case 500: return "Internal Server Error";
             default: return "Status";
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing
         }
     }
 

@@ -11,10 +11,11 @@ import java.util.function.Function;
  * <pre>
  * {"time":"2026-11-21T10:15:30.000Z","client":"127.0.0.1","method":"GET","target":"/a?b=1","protocol":"HTTP/1.1",
  *  "host":"example.com","status":200,"request_bytes":0,"response_bytes":13,"referer":null,"user_agent":"curl/8.0",
- *  "route":"route-0","upstream":"127.0.0.1:9292","attempts":1,"duration_ms":12.346,"connect_ms":1.000,
+ *  "route":"route-0","upstream":"127.0.0.1:9292","upstreams":["127.0.0.1:9292"],"attempts":1,"duration_ms":12.346,
+ *  "connect_ms":1.000,
  *  "upstream_header_ms":10.000,"upstream_ms":11.000,"error":null,"phase":null}
  * </pre>
- * {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
+ * {@code upstreams} lists every upstream tried, in order (more than one after a retry). {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
  * milliseconds with three decimals; absent values are {@code null}. Strings escape {@code "} and {@code \} with a
  * backslash and every char below 0x20 or from 0x7F as <code>&#92;u00XX</code>: chars 0x80-0xFF are octets of the
  * wire, so the line stays ASCII. Immutable and thread-safe.
@@ -48,6 +49,11 @@ final class JsonFormat implements Function<AccessRecord, String> {
         string(b, "user_agent", r.userAgent());
         string(b, "route", r.route());
         string(b, "upstream", r.upstream());
+        b.append(",\"upstreams\":[");
+        for (int i = 0; i < r.upstreams().size(); i++) {
+            quote(i == 0 ? b : b.append(','), r.upstreams().get(i));
+        }
+        b.append(']');
         b.append(",\"attempts\":").append(r.attempts());
         millis(b, "duration_ms", r.totalNanos());
         millis(b, "connect_ms", r.connectNanos());

@@ -2,46 +2,49 @@ package dev.proxykit.plugins;
 
 import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
-import dev.proxykit.api.UpstreamSelector;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Strict rotation. The counter belongs to the selector, so the rotation carries on when a new snapshot replaces
- * the old one; each {@link Picker} holds its snapshot as an array. Thread-safe and lock-free.
+ * Strict rotation. The counter (a {@link Sequence}) belongs to the selector, so the rotation carries on when a new
+ * snapshot replaces the old one; each {@link Picker} holds its snapshot as an array. Thread-safe and lock-free.
  */
-final class RoundRobinSelector implements UpstreamSelector {
+final class RoundRobinSelector extends SnapshotSelector {
 
-    private static final Picker EMPTY = request -> null;
+    private final Sequence next;
 
-    /** The number of picks made so far over all snapshots; a long does not wrap in practice. */
-    private final AtomicLong next = new AtomicLong();
-
-    @Override
-    public Picker picker(List<Upstream> live) {
-        Objects.requireNonNull(live, "live");
-        if (live.isEmpty()) {
-            return EMPTY;
-        }
-        return new RoundRobinPicker(live.toArray(new Upstream[0]), next);
+    RoundRobinSelector(Sequence next) {
+        this.next = next;
     }
 
-    /** One snapshot. {@link #pick(RequestInfo)} is O(1), allocation-free, lock-free: one atomic increment. */
-    static final class RoundRobinPicker implements Picker {
+    @Override
+    Picker build(List<Upstream> live) {
+        return new CyclePicker(live.toArray(new Upstream[0]), next);
+    }
 
-        private final Upstream[] upstreams;
-        private final AtomicLong next;
+    /**
+     * Walks a precomputed cycle of upstreams: {@link #pick(RequestInfo)} is O(1), allocation-free and lock-free, one
+     * atomic increment and an array read. The cycle of {@code round-robin} is the snapshot itself; that of
+     * {@code weighted-round-robin} is its smooth weighted sequence.
+     */
+    static final class CyclePicker implements Picker {
 
-        RoundRobinPicker(Upstream[] upstreams, AtomicLong next) {
-            this.upstreams = upstreams;
+        private final Upstream[] cycle;
+        private final Sequence next;
+
+        CyclePicker(Upstream[] cycle, Sequence next) {
+            this.cycle = cycle;
             this.next = next;
         }
 
         @Override
         public Upstream pick(RequestInfo request) {
-            Upstream[] all = upstreams;
-            return all[Math.floorMod(next.getAndIncrement(), all.length)];
+            Upstream[] c = cycle;
+            return c[(int) Math.floorMod(next.next(), (long) c.length)];
+        }
+
+        /** The cycle's length, for tests. */
+        int length() {
+            return cycle.length;
         }
     }
 }

@@ -15,7 +15,54 @@ import java.util.TreeSet;
  */
 final class Settings {
 
+    /** The {@code rotation} key of the rotating selectors. */
+    static final String ROTATION = "rotation";
+
     private Settings() {
+    }
+
+    /**
+     * Reads {@code rotation}: {@code global} or {@code per-event-loop}.
+     *
+     * @throws ConfigException if it is missing or anything else
+     */
+    static Sequence rotation(PluginContext context) {
+        String expected = "global (strict rotation across all event loops) or per-event-loop (each event loop"
+                + " rotates on its own)";
+        String value = string(context, ROTATION, expected);
+        switch (value) {
+            case "global":
+                return Sequence.global();
+            case "per-event-loop":
+                return Sequence.perThread();
+            default:
+                throw context.invalid(ROTATION, expected + " (found: \"" + value + "\")");
+        }
+    }
+
+    /**
+     * Returns the whole number at {@code key}, from {@code min} to {@code max}.
+     *
+     * @throws ConfigException if the key is missing, not a whole number, or out of range
+     */
+    static int integer(PluginContext context, String key, int min, int max, String expected) {
+        Config config = context.config();
+        if (!config.hasPath(key)) {
+            throw context.invalid(key, expected + " (the setting is missing)");
+        }
+        Object raw = config.getValue(key).unwrapped();
+        long value;
+        if (raw instanceof Integer || raw instanceof Long) {
+            value = ((Number) raw).longValue();
+        } else if (raw instanceof String && ((String) raw).trim().matches("[0-9]{1,18}")) {
+            value = Long.parseLong(((String) raw).trim());
+        } else {
+            throw context.invalid(key, expected + " (found: " + config.getValue(key).render() + ")");
+        }
+        if (value < min || value > max) {
+            throw context.invalid(key, expected + " (found: " + value + ")");
+        }
+        return (int) value;
     }
 
     /**

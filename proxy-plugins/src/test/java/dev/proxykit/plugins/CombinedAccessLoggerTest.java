@@ -2,6 +2,7 @@ package dev.proxykit.plugins;
 
 import static dev.proxykit.plugins.ConfigAssertions.assertInvalid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -42,6 +43,15 @@ class CombinedAccessLoggerTest {
         assertEquals("127.0.0.1 - - [21/Nov/2026:10:15:30 +0000] \"GET /a?b=1 HTTP/1.1\" 502 0 \"http://r/\""
                 + " \"curl/8.0\" upstream=127.0.0.1:9292 route=route-0 rt=0.003 uct=- uht=- urt=- attempts=1"
                 + " error=upstream_refused phase=CONNECT", line(failed));
+    }
+
+    @Test
+    void listsTheUpstreamsTriedWhenARetryMovedTheRequest() {
+        AccessRecord.Builder retried = AccessRecords.sample().upstream("127.0.0.1:9293").attempts(2)
+                .upstreams(java.util.List.of("127.0.0.1:9292", "127.0.0.1:9293"));
+        assertTrue(line(retried).endsWith(" upstream=127.0.0.1:9293 route=route-0 rt=0.012 uct=0.001 uht=0.010"
+                + " urt=0.011 attempts=2 tried=127.0.0.1:9292,127.0.0.1:9293"), line(retried));
+        assertFalse(line(AccessRecords.sample()).contains("tried="), "one upstream: no list");
     }
 
     @Test

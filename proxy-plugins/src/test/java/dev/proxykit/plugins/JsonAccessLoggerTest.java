@@ -38,7 +38,8 @@ class JsonAccessLoggerTest {
         assertEquals("{\"time\":\"2026-11-21T10:15:30.000Z\",\"client\":\"127.0.0.1\",\"method\":\"GET\","
                 + "\"target\":\"/a?b=1\",\"protocol\":\"HTTP/1.1\",\"host\":\"example.com\",\"status\":200,"
                 + "\"request_bytes\":0,\"response_bytes\":13,\"referer\":null,\"user_agent\":\"curl/8.0\","
-                + "\"route\":\"route-0\",\"upstream\":\"127.0.0.1:9292\",\"attempts\":1,\"duration_ms\":12.000,"
+                + "\"route\":\"route-0\",\"upstream\":\"127.0.0.1:9292\",\"upstreams\":[\"127.0.0.1:9292\"],"
+                + "\"attempts\":1,\"duration_ms\":12.000,"
                 + "\"connect_ms\":1.000,\"upstream_header_ms\":10.000,\"upstream_ms\":11.000,\"error\":null,"
                 + "\"phase\":null}", line(AccessRecords.sample()));
     }
@@ -64,6 +65,15 @@ class JsonAccessLoggerTest {
         assertEquals("-", parsed.getString("method"));
         assertEquals(400, parsed.getInt("status"));
         assertEquals(0, parsed.getInt("attempts"));
+        assertEquals(List.of(), parsed.getStringList("upstreams"));
+    }
+
+    @Test
+    void listsEveryUpstreamTriedInOrder() {
+        Config parsed = parse(line(AccessRecords.sample().upstream("127.0.0.1:9293").attempts(2)
+                .upstreams(List.of("127.0.0.1:9292", "127.0.0.1:9293"))));
+        assertEquals(List.of("127.0.0.1:9292", "127.0.0.1:9293"), parsed.getStringList("upstreams"));
+        assertEquals("127.0.0.1:9293", parsed.getString("upstream"));
     }
 
     @Test
@@ -105,7 +115,7 @@ class JsonAccessLoggerTest {
         assertEquals("x\\y", parsed.getString("error"));
         assertEquals("TUNNEL", parsed.getString("phase"));
         assertEquals(12.0, parsed.getDouble("duration_ms"));
-        assertEquals(20, parsed.root().size());
+        assertEquals(21, parsed.root().size());
     }
 
     @Test

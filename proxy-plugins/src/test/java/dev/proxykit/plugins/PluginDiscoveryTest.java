@@ -26,9 +26,10 @@ class PluginDiscoveryTest {
     }
 
     @Test
-    void serviceLoaderFindsAllSixFactoriesByName() {
+    void serviceLoaderFindsEveryFactoryByName() {
         assertEquals(List.of("host-rewrite", "single-host"), List.copyOf(load(DirectorFactory.class).keySet()));
-        assertEquals(List.of("round-robin"), List.copyOf(load(UpstreamSelectorFactory.class).keySet()));
+        assertEquals(List.of("consistent-hash", "first", "least-request", "random", "round-robin",
+                "weighted-round-robin"), List.copyOf(load(UpstreamSelectorFactory.class).keySet()));
         assertEquals(List.of("default"), List.copyOf(load(ErrorClassifierFactory.class).keySet()));
         assertEquals(List.of("combined", "json"), List.copyOf(load(AccessLoggerFactory.class).keySet()));
     }
@@ -49,7 +50,8 @@ class PluginDiscoveryTest {
 
     @Test
     void everyFactoryHasADefaultsBlockInReferenceConf() {
-        for (String name : List.of("single-host", "host-rewrite", "round-robin", "default", "combined", "json")) {
+        for (String name : List.of("single-host", "host-rewrite", "round-robin", "weighted-round-robin", "least-request",
+                "random", "consistent-hash", "first", "default", "combined", "json")) {
             assertTrue(TestPluginContext.defaultsBlockExists(name), "proxykit.plugins." + name + " missing from reference.conf");
         }
     }

@@ -1,45 +1,35 @@
 package dev.proxykit.plugins;
 
 import static dev.proxykit.plugins.ConfigAssertions.assertInvalid;
+import static dev.proxykit.plugins.Picks.A;
+import static dev.proxykit.plugins.Picks.B;
+import static dev.proxykit.plugins.Picks.C;
+import static dev.proxykit.plugins.Picks.D;
+import static dev.proxykit.plugins.Picks.REQUEST;
+import static dev.proxykit.plugins.Picks.picks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.proxykit.api.RequestInfo;
 import dev.proxykit.api.Upstream;
 import dev.proxykit.api.UpstreamSelector;
 import dev.proxykit.api.UpstreamSelector.Picker;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class RoundRobinSelectorTest {
-
-    private static final Upstream A = Upstream.parse("http://127.0.0.1:9292");
-    private static final Upstream B = Upstream.parse("http://127.0.0.1:9293");
-    private static final Upstream C = Upstream.parse("http://127.0.0.1:9294");
-    private static final Upstream D = Upstream.parse("http://127.0.0.1:9295");
-    private static final RequestInfo REQUEST = TestRequest.of(A, "GET", "/").inbound();
 
     private static UpstreamSelector selector() {
         return new RoundRobinSelectorFactory().create(TestPluginContext.of("round-robin", ""));
     }
 
-    private static List<Upstream> picks(Picker picker, int count) {
-        List<Upstream> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            out.add(picker.pick(REQUEST));
-        }
-        return out;
+    private static UpstreamSelector perEventLoop() {
+        return new RoundRobinSelectorFactory().create(TestPluginContext.of("round-robin", "rotation = per-event-loop"));
     }
 
     @Test
@@ -110,53 +100,77 @@ class RoundRobinSelectorTest {
 
     @Test
     void concurrentPicksAreSpreadExactlyEvenly() throws InterruptedException {
-        int threads = 4;
-        int picksPerThread = 25_000;
-        Picker picker = selector().picker(List.of(A, B, C, D));
-        Map<Upstream, AtomicInteger> counts = new ConcurrentHashMap<>();
-        AtomicInteger nulls = new AtomicInteger();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread worker = new Thread(() -> {
-                Map<Upstream, Integer> local = new HashMap<>();
-                try {
-                    if (!start.await(30, TimeUnit.SECONDS)) {
-                        return;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int i = 0; i < picksPerThread; i++) {
-                    Upstream u = picker.pick(REQUEST);
-                    if (u == null) {
-                        nulls.incrementAndGet();
-                    } else {
-                        local.merge(u, 1, Integer::sum);
-                    }
-                }
-                local.forEach((u, n) -> counts.computeIfAbsent(u, k -> new AtomicInteger()).addAndGet(n));
-            }, "picker-" + t);
-            workers.add(worker);
-            worker.start();
-        }
-        start.countDown();
-        for (Thread worker : workers) {
-            worker.join(TimeUnit.SECONDS.toMillis(60));
-            assertFalse(worker.isAlive(), worker.getName() + " did not finish in 60 s");
-        }
-        assertEquals(0, nulls.get());
-        assertEquals(4, counts.size());
+        Picks.Concurrent result = Picks.concurrently(selector().picker(List.of(A, B, C, D)), 4, 25_000);
+        assertEquals(0, result.nulls());
         for (Upstream u : List.of(A, B, C, D)) {
-            assertEquals(25_000, counts.get(u).get(), "picks of " + u);
+            assertEquals(25_000, result.of(u), "picks of " + u);
         }
     }
 
     @Test
-    void hasNoSettingsAndRejectsAnyKey() {
-        assertTrue(TestPluginContext.of("round-robin", "").config().isEmpty());
+    void perEventLoopRotationIsStrictOnEachThread() throws InterruptedException {
+        Picker picker = perEventLoop().picker(List.of(A, B, C));
+        List<Upstream> here = picks(picker, 6);
+        // whatever the thread's starting offset, it walks the snapshot in order
+        int start = List.of(A, B, C).indexOf(here.get(0));
+        for (int i = 0; i < 6; i++) {
+            assertEquals(List.of(A, B, C).get((start + i) % 3), here.get(i), "pick " + i + " of " + here);
+        }
+        AtomicReference<List<Upstream>> there = new AtomicReference<>();
+        Thread other = new Thread(() -> there.set(picks(picker, 3)));
+        other.start();
+        other.join(10_000);
+        int otherStart = List.of(A, B, C).indexOf(there.get().get(0));
+        assertEquals(List.of(A, B, C).get((otherStart + 1) % 3), there.get().get(1));
+        // the calling thread's rotation did not move while the other thread picked
+        assertEquals(List.of(A, B, C).get((start + 6) % 3), picker.pick(REQUEST));
+    }
+
+    @Test
+    void perEventLoopCountersStartAtDifferentOffsetsForConsecutiveThreads() {
+        Sequence.PerThread sequence = new Sequence.PerThread();
+        long[] first = new long[2];
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            int index = t;
+            threads[t] = new Thread(() -> first[index] = sequence.next());
+        }
+        // thread ids are consecutive, so the two land on different stripes
+        for (Thread t : threads) {
+            t.start();
+        }
+        for (Thread t : threads) {
+            assertDoesNotHang(t);
+        }
+        assertNotEquals(first[0], first[1]);
+    }
+
+    @Test
+    void perEventLoopConcurrentPicksAreSpreadExactlyEvenlyOverWholeRounds() throws InterruptedException {
+        Picks.Concurrent result = Picks.concurrently(perEventLoop().picker(List.of(A, B, C, D)), 4, 25_000);
+        assertEquals(0, result.nulls());
+        for (Upstream u : List.of(A, B, C, D)) {
+            assertEquals(25_000, result.of(u), "picks of " + u);
+        }
+    }
+
+    @Test
+    void rotationIsGlobalByDefaultAndRejectsOtherValuesAndUnknownKeys() {
+        assertInstanceOf(Sequence.Global.class, Settings.rotation(TestPluginContext.of("round-robin", "")));
+        assertInstanceOf(Sequence.PerThread.class,
+                Settings.rotation(TestPluginContext.of("round-robin", "rotation = per-event-loop")));
         assertInvalid(() -> new RoundRobinSelectorFactory().create(TestPluginContext.of("round-robin",
-                "weighted = true")), "weighted", "round-robin", "expected: no settings");
+                "rotation = per-thread")), "rotation", "global", "per-event-loop", "per-thread");
+        assertInvalid(() -> new RoundRobinSelectorFactory().create(TestPluginContext.of("round-robin",
+                "weighted = true")), "weighted", "round-robin", "[rotation]");
+    }
+
+    private static void assertDoesNotHang(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertEquals(Thread.State.TERMINATED, t.getState(), t.getName());
     }
 }

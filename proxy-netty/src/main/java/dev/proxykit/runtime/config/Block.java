@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,21 @@ final class Block {
     ConfigValue get(String name) {
         known.add(name);
         return object.get(name);
+    }
+
+    /**
+     * Reads {@code name} with {@code reader}. An absent key is a problem when {@code required} (a global block,
+     * which reference.conf fills) and otherwise yields {@code fallback} (a route inheriting the global value).
+     */
+    <T> T read(String name, boolean required, T fallback, String expected, BiFunction<ConfigValue, String, T> reader) {
+        ConfigValue value = get(name);
+        if (value == null) {
+            if (required) {
+                problems.add(origin(), key(name), "missing", expected);
+            }
+            return fallback;
+        }
+        return reader.apply(value, key(name));
     }
 
     /** The full key of {@code name} in this block, for messages. */

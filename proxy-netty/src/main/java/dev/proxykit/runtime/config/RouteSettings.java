@@ -25,6 +25,8 @@ import java.util.Objects;
  *                        upstream; a positive interval batches flushes of responses with a known length (streamed
  *                        responses, {@code text/event-stream} or of unknown length, always flush at once)
  * @param origin          where the route block starts, for error messages
+ * @param health          {@code health}, merged over the global one: passive ejection, active checks, slow start
+ * @param retries         {@code retries}, merged over the global one
  */
 public record RouteSettings(
         String name,
@@ -40,7 +42,9 @@ public record RouteSettings(
         ForwardedSettings forwarded,
         boolean mergeSlashes,
         java.time.Duration flushInterval,
-        ConfigOrigin origin) {
+        ConfigOrigin origin,
+        HealthSettings health,
+        RetrySettings retries) {
 
     public RouteSettings {
         Objects.requireNonNull(name, "name");
@@ -53,5 +57,19 @@ public record RouteSettings(
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(forwarded, "forwarded");
         Objects.requireNonNull(flushInterval, "flushInterval");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(retries, "retries");
+    }
+
+    /**
+     * A route without health tracking or retries ({@link HealthSettings#NONE}, {@link RetrySettings#NONE}): every
+     * upstream is always live and every request is tried once. For engines built in code.
+     */
+    public RouteSettings(String name, String matchHost, String matchPathPrefix, List<Upstream> upstreams,
+                         PluginSpec selector, List<PluginSpec> directors, Timeouts timeouts, TlsSettings tls,
+                         PluginSpec errorClassifier, PluginSpec accessLog, ForwardedSettings forwarded,
+                         boolean mergeSlashes, java.time.Duration flushInterval, ConfigOrigin origin) {
+        this(name, matchHost, matchPathPrefix, upstreams, selector, directors, timeouts, tls, errorClassifier,
+                accessLog, forwarded, mergeSlashes, flushInterval, origin, HealthSettings.NONE, RetrySettings.NONE);
     }
 }

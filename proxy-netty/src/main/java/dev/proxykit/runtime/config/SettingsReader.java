@@ -48,15 +48,18 @@ final class SettingsReader {
 
     private final Problems problems;
     private final ValueReader values;
+    private final BalancingReader balancing;
 
     SettingsReader(Problems problems) {
         this.problems = problems;
         this.values = new ValueReader(problems);
+        this.balancing = new BalancingReader(values);
     }
 
     /** What a route falls back to for the settings it does not give; fields are null where the global was bad. */
     private record Globals(Timeouts timeouts, TlsSettings tls, ForwardedSettings forwarded,
-                           PluginSpec errorClassifier, PluginSpec accessLog, Duration flushInterval) {
+                           PluginSpec errorClassifier, PluginSpec accessLog, Duration flushInterval,
+                           HealthSettings health, RetrySettings retries) {
     }
 
     /**
@@ -100,11 +103,16 @@ final class SettingsReader {
         PluginSpec accessLog = field(b, "access-log", true, null, PLUGIN, this::spec);
         Duration flushInterval = field(b, "flush-interval", true, null, ValueReader.DURATION,
                 (v, k) -> values.duration(v, k, true));
+        HealthSettings health = field(b, "health", true, null, BalancingReader.HEALTH,
+                (v, k) -> balancing.health(v, k, null));
+        RetrySettings retries = field(b, "retries", true, null, BalancingReader.RETRIES,
+                (v, k) -> balancing.retries(v, k, null));
         Globals globals = new Globals(
                 timeouts != null ? timeouts : new Timeouts(null, null, null, null),
                 tls != null ? tls : new TlsSettings(null, false),
                 forwarded != null ? forwarded : new ForwardedSettings(false, false, false, List.of(), null),
-                errorClassifier, accessLog, flushInterval != null ? flushInterval : Duration.ZERO);
+                errorClassifier, accessLog, flushInterval != null ? flushInterval : Duration.ZERO,
+                health != null ? health : HealthSettings.NONE, retries != null ? retries : RetrySettings.NONE);
 
         ConfigValue routesValue = b.get("routes");
         List<RouteSettings> routes = routes(routesValue, b.key("routes"), globals, where);
@@ -123,14 +131,7 @@ final class SettingsReader {
      */
     private <T> T field(Block b, String name, boolean required, T fallback, String expected,
                         BiFunction<ConfigValue, String, T> reader) {
-        ConfigValue value = b.get(name);
-        if (value == null) {
-            if (required) {
-                problems.add(b.origin(), b.key(name), "missing", expected);
-            }
-            return fallback;
-        }
-        return reader.apply(value, b.key(name));
+        return b.read(name, required, fallback, expected, reader);
     }
 
     private List<InetSocketAddress> listen(ConfigValue value, String key) {
@@ -483,12 +484,16 @@ final class SettingsReader {
         Boolean mergeSlashes = field(b, "merge-slashes", false, false, BOOLEAN, values::bool);
         Duration flushInterval = field(b, "flush-interval", false, globals.flushInterval(), ValueReader.DURATION,
                 (v, k) -> values.duration(v, k, true));
+        HealthSettings health = field(b, "health", false, globals.health(), BalancingReader.HEALTH,
+                (v, k) -> balancing.health(v, k, globals.health()));
+        RetrySettings retries = field(b, "retries", false, globals.retries(), BalancingReader.RETRIES,
+                (v, k) -> balancing.retries(v, k, globals.retries()));
         b.rejectUnknownKeys();
         if (problems.size() > before) {
             return null;
         }
         return new RouteSettings(name, match[0], match[1], upstreams, selector, directors, timeouts, tls,
-                errorClassifier, accessLog, forwarded, mergeSlashes, flushInterval, object.origin());
+                errorClassifier, accessLog, forwarded, mergeSlashes, flushInterval, object.origin(), health, retries);
     }
 
     private String routeName(Block b, int index, Map<String, ConfigOrigin> names) {

@@ -263,16 +263,17 @@ class ConfigLoaderTest {
         assertEquals(List.of(
                 "test.conf:2: proxykit.workrs: unknown key; did you mean \"workers\"? (expected: one of listen, workers,"
                         + " transport, home, plugins-dir, shutdown-grace-period, limits, upstream-keepalive, timeouts,"
-                        + " tls, forwarded, trusted-proxies, via, error-classifier, access-log, flush-interval, routes)",
+                        + " tls, forwarded, trusted-proxies, via, error-classifier, access-log, flush-interval, health,"
+                        + " retries, routes)",
                 "test.conf:3: proxykit.timeouts.conect: unknown key; did you mean \"connect\"? (expected: one of connect,"
                         + " response-header, idle, client-header)",
                 "test.conf:5: proxykit.routes[0].upstream: unknown key; did you mean \"upstreams\"? (expected: one of"
                         + " name, match, upstreams, selector, directors, timeouts, tls, forwarded, trusted-proxies, via,"
-                        + " error-classifier, access-log, merge-slashes, flush-interval)",
+                        + " error-classifier, access-log, merge-slashes, flush-interval, health, retries)",
                 "test.conf:7: proxykit.routes[0].match.path: unknown key (expected: one of host, path-prefix)",
                 "test.conf:8: proxykit.routes[0].color: unknown key (expected: one of name, match, upstreams, selector,"
                         + " directors, timeouts, tls, forwarded, trusted-proxies, via, error-classifier, access-log,"
-                        + " merge-slashes, flush-interval)"),
+                        + " merge-slashes, flush-interval, health, retries)"),
                 problems);
     }
 
