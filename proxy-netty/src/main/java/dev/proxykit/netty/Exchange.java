@@ -151,8 +151,12 @@ final class Exchange {
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
         }
-        fe.block(FrontendHandler.BLOCK_CONNECTING, true);
         acquire(true);
+        if (upstream == null && !ended) {
+            // still connecting; a pooled connection was handed over at once, without turning reading off and on
+            // again (two epoll_ctl calls per request)
+            fe.block(FrontendHandler.BLOCK_CONNECTING, true);
+        }
     }
 
     private OutboundRequest buildOutbound(Upstream upstreamPicked) {
