@@ -23,7 +23,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -31,7 +30,6 @@ import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +68,6 @@ final class Exchange {
     private BackendHandler be;
     private Channel upstream;
     private ArrayDeque<Object> pending;
-    private ScheduledFuture<?> headerTimer;
     private String upgradeProtocol;
 
     private boolean requestComplete;
@@ -330,16 +327,9 @@ final class Exchange {
     private void markRequestSent() {
         requestSent = true;
         requestSentNanos = System.nanoTime();
-        if (!responseHeadReceived && headerTimer == null) {
-            headerTimer = client.eventLoop().schedule(this::onResponseHeaderTimeout,
-                    route.responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void onResponseHeaderTimeout() {
-        headerTimer = null;
-        if (!ended && !responseHeadReceived) {
-            fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
+        if (!responseHeadReceived) {
+            // the connection's timer checks it (checkIdle): no timer task of its own per request
+            fe.armTimer(requestSentNanos + route.responseHeaderTimeoutNanos);
         }
     }
 
@@ -440,7 +430,6 @@ final class Exchange {
         }
         responseHeadReceived = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelHeaderTimer();
         status = res.status();
         upstreamKeepAlive = res.isKeepAlive();
         HeaderBlock h = res.headers();
@@ -523,7 +512,6 @@ final class Exchange {
             be = null;
             upstream = null;
             requestSent = false;
-            cancelHeaderTimer();
             handler.detach();
             handler.channel().close();
             fe.block(FrontendHandler.BLOCK_CONNECTING, true);
@@ -551,8 +539,8 @@ final class Exchange {
     // ---------------------------------------------------------------------------------------------- timeouts
 
     /**
-     * Checks the idle timeout; returns the time (nanoTime) of the next check, or {@code Long.MAX_VALUE} when none
-     * is needed.
+     * Checks the response-header and idle timeouts; returns the time (nanoTime) of the next check, or
+     * {@code Long.MAX_VALUE} when none is needed.
      */
     long checkIdle(long now, long clientActivityNanos) {
         if (ended) {
@@ -564,10 +552,18 @@ final class Exchange {
             }
             return deadline;
         }
+        long headerDeadline = Long.MAX_VALUE;
+        if (requestSent && !responseHeadReceived) {
+            headerDeadline = requestSentNanos + route.responseHeaderTimeoutNanos;
+            if (now - headerDeadline >= 0) {
+                fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
+                return Long.MAX_VALUE;
+            }
+        }
         long last = Math.max(clientActivityNanos, upstreamActivityNanos);
         long deadline = last + route.idleTimeoutNanos;
         if (now - deadline < 0) {
-            return deadline;
+            return headerDeadline != Long.MAX_VALUE && headerDeadline - deadline < 0 ? headerDeadline : deadline;
         }
         if (!requestComplete && upstream != null && upstream.isWritable()) {
             fail(Phase.CLIENT_READ, FailureKind.IDLE_TIMEOUT, null);
@@ -589,7 +585,6 @@ final class Exchange {
         responseHeadReceived = true;
         responseStarted = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelHeaderTimer();
         status = 101;
         HeaderBlock h = res.headers();
         String protocol = HopByHop.strip(h, false);
@@ -660,7 +655,6 @@ final class Exchange {
         failureReason = c.reason();
         logFailure(phase, kind, cause, st, c.reason());
 
-        cancelHeaderTimer();
         if (be != null) {
             be.detach();
             upstream.close();
@@ -747,13 +741,6 @@ final class Exchange {
         }
     }
 
-    private void cancelHeaderTimer() {
-        if (headerTimer != null) {
-            headerTimer.cancel(false);
-            headerTimer = null;
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------- end
 
     /** Logs the exchange and hands the client connection back to its handler; runs once. */
@@ -762,7 +749,6 @@ final class Exchange {
             return;
         }
         ended = true;
-        cancelHeaderTimer();
         releasePending();
         // nothing goes upstream any more: whatever still blocked reading the client for the upstream's sake is gone
         fe.block(FrontendHandler.BLOCK_CONNECTING | FrontendHandler.BLOCK_UPSTREAM_FULL, false);

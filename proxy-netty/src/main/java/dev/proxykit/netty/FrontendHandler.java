@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The connection's single timer enforces, by state: {@code client-header} while a request head is being
  * received (408, then close), {@code idle} between requests (silent close, as a keep-alive timeout), and the
- * route's {@code idle} during an exchange.
+ * route's {@code idle} and {@code response-header} during an exchange.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -322,7 +322,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------------------------------------------ timer
 
-    private void armTimer(long deadline) {
+    /** Makes the connection's timer fire by {@code deadline} (nanoTime) at the latest; it then re-evaluates. */
+    void armTimer(long deadline) {
         if (timer != null) {
             if (timerDeadline - deadline <= 0) {
                 return; // fires earlier anyway and re-evaluates
