@@ -226,7 +226,7 @@ final class Exchange {
             }
         }
         if (fw.xForwardedFor()) {
-            String ip = inbound.clientAddress().getAddress().getHostAddress();
+            String ip = fe.clientIp();
             h.set("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
         }
         if (fw.xForwardedHost() && inbound.authority() != null) {

@@ -50,6 +50,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private Http1Decoder decoder;
     private String id;
     private InetSocketAddress remote;
+    private String clientIp;
 
     private Exchange exchange;
     private String absoluteAuthority;
@@ -73,6 +74,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /** The client's IP address as text, made once per connection (for X-Forwarded-For). */
+    String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            ip = remote.getAddress().getHostAddress();
+            clientIp = ip;
+        }
+        return ip;
     }
 
     /** The authority of an absolute-form request target, or {@code null} for origin-form. */
