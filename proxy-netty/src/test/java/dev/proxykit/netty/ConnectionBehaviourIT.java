@@ -204,7 +204,7 @@ class ConnectionBehaviourIT {
             RawHttpClient.Response r = c.read();
             assertEquals(101, r.status());
             assertEquals("websocket", r.header("Upgrade"));
-            InputStream in = c.socket().getInputStream();
+            InputStream in = c.input();
             c.send("ping");
             byte[] got = new byte["hello-from-upstream".length() + "echo:ping".length()];
             int n = 0;

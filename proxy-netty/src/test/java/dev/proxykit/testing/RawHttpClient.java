@@ -75,6 +75,14 @@ public final class RawHttpClient implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The buffered stream {@link #read()} reads from: after a response, the bytes that follow it (a tunnel's) may
+     * already sit in its buffer, so read them here, never from {@code socket().getInputStream()}.
+     */
+    public InputStream input() {
+        return in;
+    }
+
     /** Sends text as ISO-8859-1 octets, exactly. */
     public RawHttpClient send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
