@@ -70,7 +70,6 @@ final class Exchange {
     private BackendHandler be;
     private Channel upstream;
     private ArrayDeque<Object> pending;
-    private ScheduledFuture<?> headerTimer;
     private ScheduledFuture<?> flushTimer;
     /** Whether client flushes are batched by the route's flush interval (known-length, non-SSE responses only). */
     private boolean batchFlushes;
@@ -155,8 +154,12 @@ final class Exchange {
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
         }
-        fe.block(FrontendHandler.BLOCK_CONNECTING, true);
         acquire(true);
+        if (upstream == null && !ended) {
+            // still connecting; a pooled connection was handed over at once, without turning reading off and on
+            // again (two epoll_ctl calls per request)
+            fe.block(FrontendHandler.BLOCK_CONNECTING, true);
+        }
     }
 
     private OutboundRequest buildOutbound(Upstream upstreamPicked) {
@@ -229,7 +232,7 @@ final class Exchange {
             }
         }
         if (fw.xForwardedFor()) {
-            String ip = inbound.clientAddress().getAddress().getHostAddress();
+            String ip = fe.clientIp();
             h.set("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
         }
         if (fw.xForwardedHost() && inbound.authority() != null) {
@@ -328,16 +331,9 @@ final class Exchange {
     private void markRequestSent() {
         requestSent = true;
         requestSentNanos = System.nanoTime();
-        if (!responseHeadReceived && headerTimer == null) {
-            headerTimer = client.eventLoop().schedule(this::onResponseHeaderTimeout,
-                    route.responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void onResponseHeaderTimeout() {
-        headerTimer = null;
-        if (!ended && !responseHeadReceived) {
-            fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
+        if (!responseHeadReceived) {
+            // the connection's timer checks it (checkIdle): no timer task of its own per request
+            fe.armTimer(requestSentNanos + route.responseHeaderTimeoutNanos);
         }
     }
 
@@ -448,7 +444,6 @@ final class Exchange {
         }
         responseHeadReceived = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelTimers();
         status = res.status();
         upstreamKeepAlive = res.isKeepAlive();
         HeaderBlock h = res.headers();
@@ -563,7 +558,6 @@ final class Exchange {
             be = null;
             upstream = null;
             requestSent = false;
-            cancelTimers();
             handler.detach();
             handler.channel().close();
             fe.block(FrontendHandler.BLOCK_CONNECTING, true);
@@ -634,7 +628,7 @@ final class Exchange {
 
     /** Stops waiting for the upstream and closes its connection (never reused after a failure), if any. */
     private void dropUpstream() {
-        cancelTimers();
+        cancelFlushTimer();
         if (be != null) {
             be.detach();
             upstream.close();
@@ -698,8 +692,8 @@ final class Exchange {
     // ---------------------------------------------------------------------------------------------- timeouts
 
     /**
-     * Checks the idle timeout; returns the time (nanoTime) of the next check, or {@code Long.MAX_VALUE} when none
-     * is needed.
+     * Checks the response-header and idle timeouts; returns the time (nanoTime) of the next check, or
+     * {@code Long.MAX_VALUE} when none is needed.
      */
     long checkIdle(long now, long clientActivityNanos) {
         if (ended) {
@@ -711,10 +705,18 @@ final class Exchange {
             }
             return deadline;
         }
+        long headerDeadline = Long.MAX_VALUE;
+        if (requestSent && !responseHeadReceived) {
+            headerDeadline = requestSentNanos + route.responseHeaderTimeoutNanos;
+            if (now - headerDeadline >= 0) {
+                fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
+                return Long.MAX_VALUE;
+            }
+        }
         long last = Math.max(clientActivityNanos, upstreamActivityNanos);
         long deadline = last + route.idleTimeoutNanos;
         if (now - deadline < 0) {
-            return deadline;
+            return headerDeadline != Long.MAX_VALUE && headerDeadline - deadline < 0 ? headerDeadline : deadline;
         }
         if (!requestComplete && upstream != null && upstream.isWritable()) {
             forceClose = true; // the client stalled inside its body: there is nothing to drain, only to close
@@ -737,7 +739,6 @@ final class Exchange {
         responseHeadReceived = true;
         responseStarted = true;
         responseHeadNanos = upstreamActivityNanos;
-        cancelTimers();
         status = 101;
         HeaderBlock h = res.headers();
         String protocol = HopByHop.strip(h, false);
@@ -887,11 +888,7 @@ final class Exchange {
         }
     }
 
-    private void cancelTimers() {
-        if (headerTimer != null) {
-            headerTimer.cancel(false);
-            headerTimer = null;
-        }
+    private void cancelFlushTimer() {
         if (flushTimer != null) {
             flushTimer.cancel(false);
             flushTimer = null;
@@ -906,7 +903,7 @@ final class Exchange {
             return;
         }
         ended = true;
-        cancelTimers();
+        cancelFlushTimer();
         releasePending();
         if (tries != null) {
             tries.end(outcome());

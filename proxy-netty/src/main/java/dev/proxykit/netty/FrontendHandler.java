@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The connection's single timer enforces, by state: {@code client-header} while a request head is being
  * received (408, then close), {@code idle} between requests (silent close, as a keep-alive timeout), and the
- * route's {@code idle} during an exchange.
+ * route's {@code idle} and {@code response-header} during an exchange.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -50,6 +50,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private Http1Decoder decoder;
     private String id;
     private InetSocketAddress remote;
+    private String clientIp;
 
     private Exchange exchange;
     private String absoluteAuthority;
@@ -73,6 +74,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /** The client's IP address as text, made once per connection (for X-Forwarded-For). */
+    String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            ip = remote.getAddress().getHostAddress();
+            clientIp = ip;
+        }
+        return ip;
     }
 
     /** The authority of an absolute-form request target, or {@code null} for origin-form. */
@@ -322,7 +333,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------------------------------------------ timer
 
-    private void armTimer(long deadline) {
+    /** Makes the connection's timer fire by {@code deadline} (nanoTime) at the latest; it then re-evaluates. */
+    void armTimer(long deadline) {
         if (timer != null) {
             if (timerDeadline - deadline <= 0) {
                 return; // fires earlier anyway and re-evaluates

@@ -34,16 +34,7 @@ final class HopByHop {
         List<String> named = null;
         for (int i = 0, n = h.size(); i < n; i++) {
             if (h.nameEquals(i, "connection")) {
-                for (String token : h.value(i).split(",")) {
-                    String name = token.trim();
-                    if (HeaderNames.isToken(name) && !name.equalsIgnoreCase("host")
-                            && !name.equalsIgnoreCase("content-length")) {
-                        if (named == null) {
-                            named = new ArrayList<>(2);
-                        }
-                        named.add(name);
-                    }
-                }
+                named = addNamedFields(h.value(i), named);
             }
         }
         if (named != null) {
@@ -58,6 +49,53 @@ final class HopByHop {
             h.add("TE", "trailers");
         }
         return upgrade;
+    }
+
+    /**
+     * Adds the field names a {@code Connection} value lists to {@code named} (created when needed), leaving out
+     * {@code close} and the fixed hop-by-hop names, which need no second removal: the usual {@code keep-alive} or
+     * {@code close} then costs no list and no substring.
+     */
+    private static List<String> addNamedFields(String value, List<String> named) {
+        int len = value.length();
+        int start = 0;
+        while (start < len) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? len : comma;
+            int s = start;
+            int e = end;
+            while (s < e && value.charAt(s) <= ' ') {
+                s++;
+            }
+            while (e > s && value.charAt(e - 1) <= ' ') {
+                e--;
+            }
+            if (e > s && !removedAnyway(value, s, e - s)) {
+                String name = value.substring(s, e);
+                if (HeaderNames.isToken(name) && !name.equalsIgnoreCase("host")
+                        && !name.equalsIgnoreCase("content-length")) {
+                    if (named == null) {
+                        named = new ArrayList<>(2);
+                    }
+                    named.add(name);
+                }
+            }
+            start = end + 1;
+        }
+        return named;
+    }
+
+    /** Whether the token at {@code value[from, from + length)} is {@code close} or one of the fixed names. */
+    private static boolean removedAnyway(String value, int from, int length) {
+        if (length == 5 && value.regionMatches(true, from, "close", 0, 5)) {
+            return true;
+        }
+        for (String name : FIXED) {
+            if (name.length() == length && value.regionMatches(true, from, name, 0, length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasTrailers(HeaderBlock h) {

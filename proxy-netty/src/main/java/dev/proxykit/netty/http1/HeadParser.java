@@ -72,7 +72,7 @@ final class HeadParser {
         int versionStart = ++p;
         boolean http11 = parseRequestVersion(b, versionStart, lineEnd);
 
-        HeaderBlock headers = new HeaderBlock(b, 16);
+        HeaderBlock headers = new HeaderBlock(b, fieldLines(b, lineEnd + 2, len));
         int end = parseRequestFields(b, lineEnd + 2, len, headers);
         if (end != len) {
             throw bad("unexpected bytes after the header block");
@@ -327,7 +327,7 @@ final class HeadParser {
             }
             reason = new String(b, 13, lineEndExclusive - 13, StandardCharsets.ISO_8859_1);
         }
-        HeaderBlock headers = new HeaderBlock(b, 16);
+        HeaderBlock headers = new HeaderBlock(b, fieldLines(b, lineEnd + 1, len));
         parseLenientFields(b, lineEnd + 1, len, headers);
         return responseSemantics(status, reason, http11, headers, headRequest, len);
     }
@@ -480,6 +480,21 @@ final class HeadParser {
             result = n;
         }
         return result;
+    }
+
+    /**
+     * How many header lines there are from {@code from} to {@code len} (at least as many as fields): the LFs, less the
+     * one of the final empty line. Sizes a {@link HeaderBlock} exactly instead of for 16 fields (a 1-field request
+     * then takes 144 bytes of arrays instead of 432).
+     */
+    private static int fieldLines(byte[] b, int from, int len) {
+        int lines = 0;
+        for (int i = from; i < len; i++) {
+            if (b[i] == '\n') {
+                lines++;
+            }
+        }
+        return Math.max(0, lines - 1);
     }
 
     private static boolean isDigit(byte c) {

@@ -119,25 +119,32 @@ public final class HeaderBlock implements Headers {
             return HeaderNames.equalsIgnoreCase(n, name);
         }
         int o = index * 4;
-        int len = offsets[o + 1];
-        if (len != name.length()) {
-            return false;
+        return offsets[o + 1] == name.length() && rawEqualsIgnoreCase(offsets[o], name, name.length());
+    }
+
+    /**
+     * Whether the field at {@code index} has a name starting with {@code prefix}, ignoring case, without making a
+     * String.
+     */
+    public boolean nameStartsWith(int index, String prefix) {
+        String n = names[index];
+        if (n != null) {
+            return n.length() >= prefix.length() && n.regionMatches(true, 0, prefix, 0, prefix.length());
         }
-        int start = offsets[o];
-        for (int i = 0; i < len; i++) {
+        int o = index * 4;
+        return offsets[o + 1] >= prefix.length() && rawEqualsIgnoreCase(offsets[o], prefix, prefix.length());
+    }
+
+    /** Whether the {@code length} received octets from {@code start} equal the first chars of {@code s}, any case. */
+    private boolean rawEqualsIgnoreCase(int start, CharSequence s, int length) {
+        for (int i = 0; i < length; i++) {
             int a = raw[start + i] & 0xFF;
-            int b = name.charAt(i);
+            int b = s.charAt(i);
             if (a != b && lower(a) != lower(b)) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** Whether the field at {@code index} has a name starting with {@code prefix}, ignoring case. */
-    public boolean nameStartsWith(int index, String prefix) {
-        String n = name(index);
-        return n.length() >= prefix.length() && n.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
     @Override

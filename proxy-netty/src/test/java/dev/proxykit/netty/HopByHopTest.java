@@ -1,0 +1,68 @@
+package dev.proxykit.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.proxykit.netty.http1.HeaderBlock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HopByHopTest {
+
+    private static HeaderBlock headers(String... nameValues) {
+        HeaderBlock h = new HeaderBlock(nameValues.length / 2);
+        for (int i = 0; i < nameValues.length; i += 2) {
+            h.add(nameValues[i], nameValues[i + 1]);
+        }
+        return h;
+    }
+
+    private static List<String> names(HeaderBlock h) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < h.size(); i++) {
+            names.add(h.name(i));
+        }
+        return names;
+    }
+
+    @Test
+    void removesEveryFieldTheConnectionHeaderNamesWithSpacesAndCaseIgnored() {
+        HeaderBlock h = headers("Connection", " keep-alive ,X-Secret,  x-other\t", "X-Secret", "1", "X-Other", "2",
+                "X-Kept", "3", "Keep-Alive", "timeout=5");
+        HopByHop.strip(h, false);
+        assertEquals(List.of("X-Kept"), names(h));
+    }
+
+    @Test
+    void closeAndEmptyTokensNameNoField() {
+        HeaderBlock h = headers("Connection", "close,, ,", "Close", "kept: a field named Close is not hop-by-hop",
+                "X-Kept", "1");
+        HopByHop.strip(h, false);
+        assertEquals(List.of("Close", "X-Kept"), names(h));
+    }
+
+    @Test
+    void hostAndContentLengthSurviveBeingNamedInConnection() {
+        HeaderBlock h = headers("Host", "a", "Content-Length", "3", "Connection", "Host, Content-Length, TE",
+                "TE", "trailers");
+        HopByHop.strip(h, true);
+        assertEquals(List.of("Host", "Content-Length", "TE"), names(h));
+        assertEquals("trailers", h.get("TE"));
+    }
+
+    @Test
+    void returnsTheUpgradeValueItRemoves() {
+        HeaderBlock h = headers("Connection", "Upgrade", "Upgrade", "websocket");
+        assertEquals("websocket", HopByHop.strip(h, false));
+        assertEquals(0, h.size());
+        assertNull(HopByHop.strip(headers("X-A", "1"), false));
+    }
+
+    @Test
+    void aTokenThatIsNotAFieldNameRemovesNothing() {
+        HeaderBlock h = headers("Connection", "x y, \"q\"", "X-Y", "1");
+        HopByHop.strip(h, false);
+        assertEquals(List.of("X-Y"), names(h));
+    }
+}
