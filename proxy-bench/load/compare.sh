@@ -178,6 +178,7 @@ fi
 # ------------------------------------------------------------------------------------------------ the origin
 mkdir -p "$work/www" "$work/tmp" "$work/logs"
 printf 'Hello, world\n' >"$work/www/13"                                  # 13 bytes
+printf 'uploaded\n' >"$work/www/upload"
 head -c 65536 /dev/zero | tr '\0' 'a' >"$work/www/64k"
 head -c 1048576 /dev/zero | tr '\0' 'b' >"$work/www/1m"
 head -c 1048576 /dev/zero | tr '\0' 'u' >"$work/upload.bin"
@@ -225,10 +226,19 @@ $(nginx_http_common origin)
     server {
         listen 127.0.0.1:${port[origin]} backlog=4096;
         root $work/www;
+        # POST /upload reads the whole body before answering, as an application would: "return" alone answers
+        # at once, and a proxy that streams the body (request buffering off) must then close the client
+        # connection it could not finish reading (wrk counts read errors). mirror_request_body makes nginx read
+        # the body first; the static file answers POST with 405, turned into 200 with a short body.
         location = /upload {
             client_max_body_size 2m;
-            return 200 "uploaded\n";
+            client_body_buffer_size 2m;
+            mirror /discard;
+            mirror_request_body on;
+            error_page 405 =200 @uploaded;
         }
+        location = /discard { internal; return 204; }
+        location @uploaded { return 200 "uploaded\n"; }
     }
 }
 EOF

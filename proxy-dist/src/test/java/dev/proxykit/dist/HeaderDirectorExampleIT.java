@@ -66,7 +66,7 @@ class HeaderDirectorExampleIT {
 
         assertEquals(0, list.exitValue(), list.describe());
         List<String> rows = PluginTable.rows(list.stdout());
-        assertEquals(7, rows.size(), "the six built-ins and add-header\n" + list.describe());
+        assertEquals(12, rows.size(), "the eleven built-ins and add-header\n" + list.describe());
         String folder = home.toRealPath().resolve("plugins/header-director").toString();
         assertTrue(rows.stream().anyMatch(PluginTable.row("add-header", "director", "1.0.0", folder).asMatchPredicate()),
                 list.describe());
@@ -88,7 +88,7 @@ class HeaderDirectorExampleIT {
 
             Launched check = Launched.run(home, "--check", "--config", conf.toString());
             assertEquals(0, check.exitValue(), check.describe());
-            assertTrue(check.stdout().contains("configuration OK: " + conf + " (1 routes, 7 plugins)"), check.describe());
+            assertTrue(check.stdout().contains("configuration OK: " + conf + " (1 routes, 12 plugins)"), check.describe());
 
             try (Launched proxy = Launched.start(home, "", "--config", conf.toString())) {
                 proxy.awaitStdout("listening on");

@@ -122,7 +122,12 @@ class LauncherIT {
         String[][] expected = { // sorted by kind, then name
             {"host-rewrite", "director"},
             {"single-host", "director"},
+            {"consistent-hash", "selector"},
+            {"first", "selector"},
+            {"least-request", "selector"},
+            {"random", "selector"},
             {"round-robin", "selector"},
+            {"weighted-round-robin", "selector"},
             {"default", "error classifier"},
             {"combined", "access logger"},
             {"json", "access logger"},

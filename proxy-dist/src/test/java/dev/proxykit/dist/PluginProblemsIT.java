@@ -112,7 +112,7 @@ class PluginProblemsIT {
 
         List<String> problems = refused(conf);
 
-        assertEquals(6, problems.size(), "one problem per built-in name: " + problems);
+        assertEquals(11, problems.size(), "one problem per built-in name: " + problems);
         assertTrue(problems.contains("plugin name \"round-robin\" is provided twice for kind selector: by"
                 + " dev.proxykit.plugins.RoundRobinSelectorFactory in " + builtin + " and by"
                 + " dev.proxykit.plugins.RoundRobinSelectorFactory in " + copy + " (expected: one plugin per name;"
