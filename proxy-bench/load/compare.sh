@@ -425,7 +425,8 @@ start_system() { # $1 = system, $2 = workers; pid in pid_of[$1]
             startup_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
             ready_line=$(grep -o 'listening on.*' "$work/logs/proxykit.out" | head -n 1 || true)
             log "proxykit ($w worker(s)): 'listening on' ${startup_ms} ms after launch; ${ready_line}"
-            startup_notes+=("workers=$w: first 'listening on' ${startup_ms} ms after launch (${ready_line##*, })")
+            startup_notes+=("workers=$w: first 'listening on' ${startup_ms} ms after launch (proxykit's own line:"\
+" $(grep -o 'started in [0-9]* ms, engine ready in [0-9]* ms' <<<"$ready_line" || echo "$ready_line"))")
             wait_ready "$s"
             return ;;
     esac

@@ -174,6 +174,37 @@ class LauncherIT {
     }
 
     @Test
+    void firstStartRecordsAClassDataArchiveThatLaterStartsMapAndTheReadyLineGivesTheStartUpTime() throws IOException {
+        Path conf = dir.resolve("cds.conf");
+        Files.writeString(conf, "proxykit {\n  listen = \"127.0.0.1:" + Installation.freePort() + "\"\n"
+                + "  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");
+        Launched.run(home, "--check", "--config", conf.toString());
+        assertEquals(List.of(), archives(), "--check writes no archive");
+
+        try (Launched first = Launched.start(home, "", "--config", conf.toString())) {
+            first.awaitStdout("listening on");
+            assertTrue(first.stdout().matches("(?s).*listening on \\S+ \\(.*, started in \\d+ ms, engine ready in \\d+ ms\\).*"),
+                    first.describe());
+            assertEquals(0, first.terminate(), first.describe());
+        }
+        List<Path> recorded = archives();
+        assertEquals(1, recorded.size(), "written when the first server exits: " + recorded);
+
+        // -Xshare:on makes the JVM refuse to start unless it maps the archive
+        try (Launched second = Launched.start(home, "-Xshare:on", "--config", conf.toString())) {
+            second.awaitStdout("listening on");
+            assertEquals(0, second.terminate(), second.describe());
+        }
+        assertEquals(recorded, archives(), "the same archive, not recorded again");
+    }
+
+    private List<Path> archives() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(home.resolve("logs"))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jsa")).sorted().toList();
+        }
+    }
+
+    @Test
     void startServesThroughTheProxyWithTheShippedDirectorsAndStopsOnSigterm() throws IOException {
         try (EchoServer upstream = EchoServer.start(0)) {
             int port = Installation.freePort();

@@ -65,13 +65,27 @@ public final class ProxyServer implements AutoCloseable {
             throw new StartupException(List.of(e.getMessage()), e);
         }
         String version = ProxyServer.class.getPackage().getImplementationVersion();
-        LOG.info("proxykit {} listening on {} ({} transport, {} worker{}, {} route{}, ready in {} ms)",
+        long engineMillis = (System.nanoTime() - t0) / 1_000_000;
+        long launchMillis = sinceLaunch();
+        LOG.info("proxykit {} listening on {} ({} transport, {} worker{}, {} route{}, {}engine ready in {} ms)",
                 version == null ? "dev" : version,
                 bound.stream().map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(", ")),
                 engine.transport().name(), settings.workers(), settings.workers() == 1 ? "" : "s",
                 settings.routes().size(), settings.routes().size() == 1 ? "" : "s",
-                (System.nanoTime() - t0) / 1_000_000);
+                launchMillis >= 0 ? "started in " + launchMillis + " ms, " : "", engineMillis);
         return new ProxyServer(settings, engine, assembly, bound);
+    }
+
+    /**
+     * Milliseconds since {@code bin/proxykit} was launched (JVM start-up included), from the epoch milliseconds the
+     * launcher puts in {@code PROXYKIT_LAUNCHED_AT_MS}; -1 when the proxy was not started by the launcher.
+     */
+    private static long sinceLaunch() {
+        String at = System.getenv("PROXYKIT_LAUNCHED_AT_MS");
+        if (at == null || !at.matches("\\d{1,18}")) {
+            return -1;
+        }
+        return System.currentTimeMillis() - Long.parseLong(at);
     }
 
     /** The bound addresses, with real ports when the configuration asked for port 0. */
