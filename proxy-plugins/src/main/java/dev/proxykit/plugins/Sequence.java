@@ -1,6 +1,7 @@
 package dev.proxykit.plugins;
 
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The position counter of a rotating selector ({@code round-robin}, {@code weighted-round-robin}). It belongs to the
@@ -42,27 +43,33 @@ interface Sequence {
     }
 
     /**
-     * Counters striped by thread id, each on its own 128-byte stretch. Two threads whose ids collide share a
-     * counter, which stays correct (the increment is atomic) but is no longer contention-free; event-loop threads
-     * get consecutive ids, so up to {@link #STRIPES} loops never collide. Slot {@code s} starts at {@code s}, so the
-     * loops do not all begin with the first upstream.
+     * Counters striped by thread id, each on its own 128-byte stretch, each advanced by the thread that owns it with
+     * plain (opaque) loads and stores: no {@code lock}-prefixed instruction and no cache line shared with another
+     * thread, so a pick costs what an array read does. Event-loop threads get consecutive ids, so up to
+     * {@link #STRIPES} loops never share a counter. Threads whose ids collide do share one, without atomicity: two
+     * of their picks may then get the same position (one upstream chosen twice in a row), which skews a rotation
+     * by one step but never breaks a pick. Slot {@code s} starts at {@code s}, so the loops do not all begin with
+     * the first upstream.
      */
     final class PerThread implements Sequence {
         static final int STRIPES = 64;
         private static final int SPACING = 16; // longs: 128 bytes, against adjacent-line prefetch too
+        private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
 
-        private final AtomicLongArray slots = new AtomicLongArray((STRIPES + 1) * SPACING);
+        private final long[] slots = new long[(STRIPES + 1) * SPACING];
 
         PerThread() {
             for (int s = 0; s < STRIPES; s++) {
-                slots.set((s + 1) * SPACING, s);
+                slots[(s + 1) * SPACING] = s;
             }
         }
 
         @Override
         public long next() {
-            int stripe = (int) Thread.currentThread().getId() & (STRIPES - 1);
-            return slots.getAndIncrement((stripe + 1) * SPACING);
+            int i = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
+            long n = (long) SLOT.getOpaque(slots, i);
+            SLOT.setOpaque(slots, i, n + 1);
+            return n;
         }
     }
 }
