@@ -175,12 +175,22 @@ public final class TestUpstream implements AutoCloseable {
                 "Content-Type", "text/plain"));
     }
 
-    /** A loopback port nothing listens on (bound a moment ago, then released): connections to it are refused. */
+    /**
+     * A loopback port nothing listens on, so connections to it are refused, and that stays so for the rest of the
+     * test run: the port is held by a bound, never connected, never listening socket, so the kernel gives it to no
+     * other bind, in particular not to a proxy listening on port 0 (which would then proxy to itself, in a loop).
+     */
     public static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        java.net.Socket holder = new java.net.Socket();
+        holder.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        synchronized (HELD_PORTS) {
+            HELD_PORTS.add(holder);
         }
+        return holder.getLocalPort();
     }
+
+    /** The sockets that hold {@link #closedPort()}s; open until the test JVM exits. */
+    private static final java.util.List<java.net.Socket> HELD_PORTS = new java.util.ArrayList<>();
 
     public int port() {
         return server.getLocalPort();
