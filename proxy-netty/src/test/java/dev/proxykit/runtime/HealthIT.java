@@ -77,6 +77,8 @@ class HealthIT {
         await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "ejected for 1s"), "a's ejection");
         assertTrue(anyLine(access, " 200 ", "upstream=" + addr(b), "tried=127.0.0.1:" + aPort + "," + addr(b)),
                 "the access log shows the retry: " + access);
+        // an exchange logs after its response is sent: let the 24 lines so far arrive before starting afresh
+        await(() -> access.size() == 24, "24 access lines");
         access.clear();
         assertEquals(Map.of("upstream b", 10), counts(port, 10));
         await(() -> access.size() == 10, "ten access lines");
