@@ -38,6 +38,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
@@ -284,6 +285,65 @@ class UpgradeTunnelIT {
                 assertArrayEquals(upstreamSent.get(), got.sha256(), "upstream to client: the same bytes");
             }
             assertCounted(proxy, size, size);
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void anUpstreamThatReadsLateStillGetsEveryByteBeforeTheFin(Relay relay) throws Exception {
+        // the upstream reads nothing for a while, with a small receive buffer: the client's last bytes and FIN
+        // reach the proxy while earlier ones still wait to be written upstream (here 3 MiB fill the buffers on the
+        // way to the upstream but fit in those before the proxy); the FIN must wait for all of them
+        int bulk = 3 << 20;
+        byte[] bytes = new byte[bulk + 4];
+        new Random(3).nextBytes(bytes);
+        AtomicReference<Received> upstreamGot = new AtomicReference<>();
+        CountDownLatch upstreamDone = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReceiveBufferSize(4096);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            try (EngineHarness proxy = relay.start(routeTo(server))) {
+                rawUpgradeUpstream(server, (s, in, out) -> {
+                    Thread.sleep(1500);
+                    upstreamGot.set(readToEof(in));
+                    upstreamDone.countDown();
+                });
+                try (RawHttpClient c = upgraded(proxy)) {
+                    c.send(Arrays.copyOf(bytes, bulk));
+                    Thread.sleep(300);
+                    c.send(Arrays.copyOfRange(bytes, bulk, bytes.length));
+                    c.socket().shutdownOutput();
+                    assertTrue(upstreamDone.await(10, TimeUnit.SECONDS), "the upstream read to the FIN");
+                    assertEquals(bytes.length, upstreamGot.get().length(), "every byte, then the FIN");
+                    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(bytes), upstreamGot.get().sha256());
+                    assertTrue(c.isClosedByPeer(5000));
+                }
+                assertCounted(proxy, bytes.length, 0);
+            }
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void afterAHalfCloseFromTheClientALargeAnswerStillArrivesWhole(Relay relay) throws Exception {
+        int size = 16 << 20;
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = relay.start(routeTo(server))) {
+            AtomicReference<byte[]> sentSha = new AtomicReference<>();
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                in.readAllBytes(); // until the client's FIN
+                sentSha.set(sendThenFin(s, out, size, 5).get(60, TimeUnit.SECONDS));
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                c.send("x");
+                c.socket().shutdownOutput();
+                Thread.sleep(1000); // the answer fills every buffer on the way while the client reads nothing
+                Received got = readToEof(c.input());
+                assertEquals(size, got.length(), "every byte of the answer");
+            }
+            assertCounted(proxy, 1, size);
         }
         relay.assertUsed(splicedBefore);
     }
