@@ -157,7 +157,7 @@ public class RequestPathBenchmark {
         Route route = new Route("bench", null, null, List.of(new UpstreamTarget(origin, null)), single, List.of(),
                 ErrorClassifier.standard(), logger, timeouts, new ForwardedSettings(true, true, true, List.of(), null),
                 false, Duration.ZERO, HealthSettings.NONE, RetrySettings.NONE);
-        Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), ErrorClassifier.standard(),
+        Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), false, ErrorClassifier.standard(),
                 logger, 8192, 32768, 32768, 0, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60), 32,
                 TimeUnit.SECONDS.toNanos(60), DefaultAddressResolverGroup.INSTANCE,
                 new DefaultChannelGroup("bench", GlobalEventExecutor.INSTANCE));

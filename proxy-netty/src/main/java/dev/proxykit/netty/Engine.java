@@ -18,6 +18,8 @@ final class Engine {
 
     final List<Route> routes;
     final Transport transport;
+    /** {@code proxykit.tunnel-splice}: epoll connections count their reads ({@link ReadCounter}), tunnels splice. */
+    final boolean tunnelSplice;
     final ErrorClassifier defaultClassifier;
     final AccessLogger defaultAccessLogger;
     final int maxRequestLine;
@@ -35,12 +37,13 @@ final class Engine {
 
     private final FastThreadLocal<UpstreamPool> pools = new FastThreadLocal<>();
 
-    Engine(List<Route> routes, Transport transport, ErrorClassifier defaultClassifier,
+    Engine(List<Route> routes, Transport transport, boolean tunnelSplice, ErrorClassifier defaultClassifier,
            AccessLogger defaultAccessLogger, int maxRequestLine, int maxRequestHead, int maxResponseHead,
            long maxRequestBody, long clientHeaderTimeoutNanos, long idleTimeoutNanos, int maxIdlePerHost,
            long poolIdleTimeoutNanos, AddressResolverGroup<InetSocketAddress> resolver, ChannelGroup clients) {
         this.routes = List.copyOf(routes);
         this.transport = transport;
+        this.tunnelSplice = tunnelSplice;
         this.defaultClassifier = defaultClassifier;
         this.defaultAccessLogger = defaultAccessLogger;
         this.maxRequestLine = maxRequestLine;

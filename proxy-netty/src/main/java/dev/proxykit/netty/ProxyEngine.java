@@ -67,7 +67,7 @@ public final class ProxyEngine {
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
         this.clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-        this.engine = new Engine(routes, transport, defaultClassifier, defaultLogger,
+        this.engine = new Engine(routes, transport, settings.tunnelSplice(), defaultClassifier, defaultLogger,
                 settings.limits().maxRequestLine(), settings.limits().maxRequestHeaderSize(),
                 settings.limits().maxResponseHeaderSize(), settings.limits().maxRequestBody(),
                 settings.timeouts().clientHeader().toNanos(), settings.timeouts().idle().toNanos(),

@@ -73,8 +73,8 @@ public final class Transport {
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                EpollSocketChannel.class, EpollDatagramChannel.class);
+        return new Transport("epoll", EpollReregistration.wrap(EpollIoHandler.newFactory()),
+                EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
     }
 
     private static Transport ioUring() {

@@ -67,6 +67,9 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (engine.tunnelSplice && target.ssl == null) {
+                            ReadCounter.install(ch); // a tunnel over TLS never splices
+                        }
                         if (target.ssl != null) {
                             ch.pipeline().addLast("tls", target.newSslHandler(ch.alloc(),
                                     exchange.connectTimeoutMillis()));

@@ -1,12 +1,17 @@
 package dev.proxykit.netty;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.proxykit.api.AccessRecord;
+import dev.proxykit.runtime.config.ProxySettings.TransportKind;
+import dev.proxykit.runtime.config.TlsSettings;
 import dev.proxykit.testing.EngineHarness;
 import dev.proxykit.testing.RawHttpClient;
+import dev.proxykit.testing.TestTls;
 import dev.proxykit.testing.TestUpstream;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,6 +19,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -30,21 +36,73 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Upgrades: after {@code 101 Switching Protocols} the exchange is a byte tunnel. A real WebSocket round trip, half-close
- * passed on each way, the idle timeout, either side's close tearing down the other; h2c never forwarded, and only
+ * Upgrades: after {@code 101 Switching Protocols} the exchange is a byte tunnel. A real WebSocket round trip,
+ * half-close passed on each way, the idle timeout (and traffic that outlasts it), either side's close tearing down
+ * the other, a large transfer arriving whole with exact counts; each with every relay. h2c never forwarded, and only
  * HTTP/1.1 requests upgrade.
  */
 class UpgradeTunnelIT {
+
+    /** The ways a tunnel can relay; every tunnel test runs with each, and checks that it ran. */
+    enum Relay {
+        /** epoll with tunnel-splice on (the default on Linux): the kernel moves the bytes. */
+        SPLICE(TransportKind.EPOLL, true),
+        /** epoll with tunnel-splice off: buffers through the pipelines. */
+        COPY(TransportKind.EPOLL, false),
+        /** NIO, which cannot splice whatever the setting says. */
+        NIO(TransportKind.NIO, true);
+
+        final TransportKind transport;
+        final boolean tunnelSplice;
+
+        Relay(TransportKind transport, boolean tunnelSplice) {
+            this.transport = transport;
+            this.tunnelSplice = tunnelSplice;
+        }
+
+        EngineHarness start(EngineHarness.RouteSpec route) throws Exception {
+            assumeTrue(this == NIO || Epoll.isAvailable(), "epoll is not available here");
+            return EngineHarness.start(List.of(route), s -> {
+                s.transport = transport;
+                s.tunnelSplice = tunnelSplice;
+            });
+        }
+
+        /** Fails unless the tunnels since {@code splicedBefore} spliced exactly when this relay should. */
+        void assertUsed(long splicedBefore) {
+            long spliced = Tunnel.SPLICED.sum() - splicedBefore;
+            if (this == SPLICE) {
+                assertTrue(spliced > 0, "the tunnel spliced");
+            } else {
+                assertEquals(0, spliced, "no tunnel spliced");
+            }
+        }
+    }
+
+    private long splicedBefore;
+
+    @BeforeEach
+    void countSplicedTunnels() {
+        splicedBefore = Tunnel.SPLICED.sum();
+    }
 
     /** A real WebSocket server (Netty's) that echoes text frames in upper case. */
     private static final class WebSocketUpstream implements AutoCloseable {
@@ -81,10 +139,11 @@ class UpgradeTunnelIT {
         }
     }
 
-    @Test
-    void aWebSocketRoundTripWorksThroughTheTunnel() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void aWebSocketRoundTripWorksThroughTheTunnel(Relay relay) throws Exception {
         try (WebSocketUpstream ws = new WebSocketUpstream();
-             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream("http://127.0.0.1:" + ws.port()))) {
+             EngineHarness proxy = relay.start(EngineHarness.route().upstream("http://127.0.0.1:" + ws.port()))) {
             BlockingQueue<String> received = new LinkedBlockingQueue<>();
             HttpClient http = HttpClient.newHttpClient();
             WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.port() + "/ws"),
@@ -113,6 +172,7 @@ class UpgradeTunnelIT {
             assertEquals(101, rec.status());
             assertTrue(rec.requestBodyBytes() > 70_000, "tunnel bytes counted: " + rec.requestBodyBytes());
         }
+        relay.assertUsed(splicedBefore);
     }
 
     /** A raw upstream that answers an upgrade with 101 and then runs {@code afterUpgrade} on the socket. */
@@ -139,6 +199,10 @@ class UpgradeTunnelIT {
         return t;
     }
 
+    private static EngineHarness.RouteSpec routeTo(ServerSocket server) {
+        return EngineHarness.route().upstream("http://127.0.0.1:" + server.getLocalPort());
+    }
+
     private static RawHttpClient upgraded(EngineHarness proxy) throws Exception {
         RawHttpClient c = proxy.client();
         c.send("GET /raw HTTP/1.1\r\nHost: h\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\n");
@@ -146,11 +210,11 @@ class UpgradeTunnelIT {
         return c;
     }
 
-    @Test
-    void aHalfCloseFromTheClientReachesTheUpstreamWhichCanStillAnswer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void aHalfCloseFromTheClientReachesTheUpstreamWhichCanStillAnswer(Relay relay) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
-                     .upstream("http://127.0.0.1:" + server.getLocalPort()))) {
+             EngineHarness proxy = relay.start(routeTo(server))) {
             rawUpgradeUpstream(server, (s, in, out) -> {
                 byte[] all = in.readAllBytes(); // until the client's FIN arrives
                 out.write(("got " + new String(all, StandardCharsets.US_ASCII) + " then EOF").getBytes(StandardCharsets.US_ASCII));
@@ -162,16 +226,18 @@ class UpgradeTunnelIT {
                 String answer = new String(c.input().readAllBytes(), StandardCharsets.US_ASCII);
                 assertEquals("got request-bytes then EOF", answer);
             }
+            assertCounted(proxy, "request-bytes".length(), "got request-bytes then EOF".length());
         }
+        relay.assertUsed(splicedBefore);
     }
 
-    @Test
-    void aHalfCloseFromTheUpstreamReachesTheClientWhichCanStillSend() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void aHalfCloseFromTheUpstreamReachesTheClientWhichCanStillSend(Relay relay) throws Exception {
         CountDownLatch upstreamGotLate = new CountDownLatch(1);
         StringBuilder late = new StringBuilder();
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
-                     .upstream("http://127.0.0.1:" + server.getLocalPort()))) {
+             EngineHarness proxy = relay.start(routeTo(server))) {
             rawUpgradeUpstream(server, (s, in, out) -> {
                 out.write("server-done".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -187,15 +253,155 @@ class UpgradeTunnelIT {
                 assertTrue(upstreamGotLate.await(5, TimeUnit.SECONDS));
                 assertEquals("client-still-talking", late.toString());
             }
+            assertCounted(proxy, "client-still-talking".length(), "server-done".length());
         }
+        relay.assertUsed(splicedBefore);
     }
 
-    @Test
-    void closingEitherSideTearsDownTheOther() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void thirtyTwoMebibytesEachWayArriveWholeAndAreCountedExactly(Relay relay) throws Exception {
+        int size = 32 << 20;
+        AtomicReference<Received> upstreamGot = new AtomicReference<>();
+        AtomicReference<byte[]> upstreamSent = new AtomicReference<>();
+        CountDownLatch upstreamDone = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = relay.start(routeTo(server))) {
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                // sends at once: its first bytes may arrive with the 101, as leftovers of the response head
+                CompletableFuture<byte[]> sent = sendThenFin(s, out, size, 2);
+                upstreamGot.set(readToEof(in));
+                upstreamSent.set(sent.get(60, TimeUnit.SECONDS));
+                upstreamDone.countDown();
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                CompletableFuture<byte[]> sent = sendThenFin(c.socket(), c.output(), size, 1);
+                Received got = readToEof(c.input());
+                byte[] clientSent = sent.get(60, TimeUnit.SECONDS);
+                assertTrue(upstreamDone.await(60, TimeUnit.SECONDS), "the upstream read to the client's FIN");
+                assertEquals(size, upstreamGot.get().length(), "client to upstream: every byte, then the FIN");
+                assertArrayEquals(clientSent, upstreamGot.get().sha256(), "client to upstream: the same bytes");
+                assertEquals(size, got.length(), "upstream to client: every byte, then the FIN");
+                assertArrayEquals(upstreamSent.get(), got.sha256(), "upstream to client: the same bytes");
+            }
+            assertCounted(proxy, size, size);
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void anUpstreamThatReadsLateStillGetsEveryByteBeforeTheFin(Relay relay) throws Exception {
+        // the upstream reads nothing for a while, with a small receive buffer: the client's last bytes and FIN
+        // reach the proxy while earlier ones still wait to be written upstream (here 3 MiB fill the buffers on the
+        // way to the upstream but fit in those before the proxy); the FIN must wait for all of them
+        int bulk = 3 << 20;
+        byte[] bytes = new byte[bulk + 4];
+        new Random(3).nextBytes(bytes);
+        AtomicReference<Received> upstreamGot = new AtomicReference<>();
+        CountDownLatch upstreamDone = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReceiveBufferSize(4096);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            try (EngineHarness proxy = relay.start(routeTo(server))) {
+                rawUpgradeUpstream(server, (s, in, out) -> {
+                    Thread.sleep(1500);
+                    upstreamGot.set(readToEof(in));
+                    upstreamDone.countDown();
+                });
+                try (RawHttpClient c = upgraded(proxy)) {
+                    c.send(Arrays.copyOf(bytes, bulk));
+                    Thread.sleep(300);
+                    c.send(Arrays.copyOfRange(bytes, bulk, bytes.length));
+                    c.socket().shutdownOutput();
+                    assertTrue(upstreamDone.await(10, TimeUnit.SECONDS), "the upstream read to the FIN");
+                    assertEquals(bytes.length, upstreamGot.get().length(), "every byte, then the FIN");
+                    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(bytes), upstreamGot.get().sha256());
+                    assertTrue(c.isClosedByPeer(5000));
+                }
+                assertCounted(proxy, bytes.length, 0);
+            }
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void afterAHalfCloseFromTheClientALargeAnswerStillArrivesWhole(Relay relay) throws Exception {
+        int size = 16 << 20;
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = relay.start(routeTo(server))) {
+            AtomicReference<byte[]> sentSha = new AtomicReference<>();
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                in.readAllBytes(); // until the client's FIN
+                sentSha.set(sendThenFin(s, out, size, 5).get(60, TimeUnit.SECONDS));
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                c.send("x");
+                c.socket().shutdownOutput();
+                Thread.sleep(1000); // the answer fills every buffer on the way while the client reads nothing
+                Received got = readToEof(c.input());
+                assertEquals(size, got.length(), "every byte of the answer");
+            }
+            assertCounted(proxy, 1, size);
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    /** The tunnel's access record counts exactly these bytes each way. */
+    private static void assertCounted(EngineHarness proxy, long clientToUpstream, long upstreamToClient)
+            throws InterruptedException {
+        AccessRecord rec = proxy.accessLog().take(10);
+        assertEquals(101, rec.status());
+        assertEquals(clientToUpstream, rec.requestBodyBytes(), "client to upstream, counted exactly");
+        assertEquals(upstreamToClient, rec.responseBodyBytes(), "upstream to client, counted exactly");
+    }
+
+    /** What {@link #readToEof} read: its SHA-256 and length. */
+    private record Received(byte[] sha256, long length) {
+    }
+
+    private static Received readToEof(InputStream in) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[65536];
+        long length = 0;
+        for (int n; (n = in.read(buf)) >= 0; length += n) {
+            sha.update(buf, 0, n);
+        }
+        return new Received(sha.digest(), length);
+    }
+
+    /** On a thread of its own, writes {@code size} bytes of seeded noise, then half-closes; gives their SHA-256. */
+    private static CompletableFuture<byte[]> sendThenFin(Socket s, OutputStream out, int size, long seed) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                Random random = new Random(seed);
+                byte[] chunk = new byte[65536];
+                for (int sent = 0; sent < size; sent += chunk.length) {
+                    random.nextBytes(chunk);
+                    sha.update(chunk);
+                    out.write(chunk);
+                }
+                out.flush();
+                s.shutdownOutput();
+                result.complete(sha.digest());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return result;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void closingEitherSideTearsDownTheOther(Relay relay) throws Exception {
         CountDownLatch upstreamSawEof = new CountDownLatch(1);
         try (ServerSocket server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress());
-             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
-                     .upstream("http://127.0.0.1:" + server.getLocalPort()))) {
+             EngineHarness proxy = relay.start(routeTo(server))) {
             rawUpgradeUpstream(server, (s, in, out) -> {
                 in.readAllBytes();
                 upstreamSawEof.countDown();
@@ -210,14 +416,15 @@ class UpgradeTunnelIT {
                 assertTrue(c2.isClosedByPeer(5000), "the client side was closed when the upstream closed");
             }
         }
+        relay.assertUsed(splicedBefore);
     }
 
-    @Test
-    void anIdleTunnelIsClosedAfterTheIdleTimeout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void anIdleTunnelIsClosedAfterTheIdleTimeout(Relay relay) throws Exception {
         CountDownLatch upstreamSawEof = new CountDownLatch(1);
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             EngineHarness proxy = EngineHarness.start(EngineHarness.route()
-                     .upstream("http://127.0.0.1:" + server.getLocalPort())
+             EngineHarness proxy = relay.start(routeTo(server)
                      .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(400)))) {
             rawUpgradeUpstream(server, (s, in, out) -> {
                 in.readAllBytes();
@@ -228,6 +435,64 @@ class UpgradeTunnelIT {
                 assertTrue(upstreamSawEof.await(5, TimeUnit.SECONDS));
             }
         }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
+    void aTunnelWhoseTrafficOutlastsTheIdleTimeoutStaysOpenUntilItGoesQuiet(Relay relay) throws Exception {
+        // idle timeout 1 s; a byte every 200 ms for 1.4 s from the upstream, then for 1.4 s from the client: each
+        // direction alone must keep the tunnel open longer than the idle timeout
+        AtomicReference<String> upstreamGot = new AtomicReference<>();
+        CountDownLatch upstreamSawEof = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = relay.start(routeTo(server)
+                     .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1)))) {
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                for (int i = 0; i < 7; i++) {
+                    out.write('u');
+                    out.flush();
+                    Thread.sleep(200);
+                }
+                upstreamGot.set(new String(in.readAllBytes(), StandardCharsets.US_ASCII)); // to the idle close
+                upstreamSawEof.countDown();
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                for (int i = 0; i < 7; i++) {
+                    assertEquals('u', c.input().read(), "byte " + i + " from the upstream");
+                }
+                for (int i = 0; i < 7; i++) {
+                    c.send("c");
+                    Thread.sleep(200);
+                }
+                assertTrue(c.isClosedByPeer(5000), "closed once nothing moved");
+                assertTrue(upstreamSawEof.await(5, TimeUnit.SECONDS));
+                assertEquals("ccccccc", upstreamGot.get(), "every byte of the client arrived before the idle close");
+            }
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @Test
+    void aTunnelToAnHttpsUpstreamCopiesWhereSplicingIsOn() throws Exception {
+        try (ServerSocket server = TestTls.serverContext().getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness proxy = Relay.SPLICE.start(EngineHarness.route()
+                     .upstream("https://localhost:" + server.getLocalPort())
+                     .tls(new TlsSettings(TestTls.caFile(), false)))) {
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                out.write(("echo:" + new String(in.readNBytes(4), StandardCharsets.US_ASCII))
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                in.readAllBytes();
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                c.send("ping");
+                assertEquals("echo:ping", new String(c.input().readNBytes(9), StandardCharsets.US_ASCII));
+            }
+            assertCounted(proxy, "ping".length(), "echo:ping".length());
+        }
+        assertEquals(0, Tunnel.SPLICED.sum() - splicedBefore, "bytes to decrypt pass through the JVM: no splice");
     }
 
     @Test

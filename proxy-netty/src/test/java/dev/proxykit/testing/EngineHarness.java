@@ -190,7 +190,7 @@ public final class EngineHarness implements AutoCloseable {
         }
         ProxySettings settings = new ProxySettings(null,
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), s.workers,
-                ProxySettings.TransportKind.AUTO, s.grace, null,
+                s.transport, s.tunnelSplice, s.grace, null,
                 new Limits(s.maxRequestLine, s.maxRequestHead, s.maxResponseHead, s.maxRequestBody),
                 new PoolSettings(s.maxIdlePerHost, s.poolIdle),
                 new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), s.idle, s.clientHeader),
@@ -204,6 +204,8 @@ public final class EngineHarness implements AutoCloseable {
     /** Engine-wide settings a test may change before start. */
     public static final class Settings {
         public int workers = 2;
+        public ProxySettings.TransportKind transport = ProxySettings.TransportKind.AUTO;
+        public boolean tunnelSplice = true;
         public Duration grace = Duration.ofSeconds(5);
         public int maxRequestLine = 8192;
         public int maxRequestHead = 32768;

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param listen              addresses to accept on ({@code proxykit.listen}, a string or a list), at least one
  * @param workers             event-loop threads ({@code proxykit.workers}; 0 in the file means the number of cores)
  * @param transport           {@code proxykit.transport}
+ * @param tunnelSplice        whether tunnels after {@code 101} relay with {@code splice(2)} where they can
+ *                            ({@code proxykit.tunnel-splice})
  * @param shutdownGracePeriod how long in-flight exchanges may run after SIGTERM ({@code proxykit.shutdown-grace-period})
  * @param pluginsDir          where plugin folders and JARs are ({@code proxykit.plugins-dir}, relative to
  *                            {@code proxykit.home}); {@code null} when plugins come from the class path only
@@ -31,6 +33,7 @@ public record ProxySettings(
         List<InetSocketAddress> listen,
         int workers,
         TransportKind transport,
+        boolean tunnelSplice,
         Duration shutdownGracePeriod,
         Path pluginsDir,
         Limits limits,

@@ -86,6 +86,7 @@ final class SettingsReader {
                 (v, k) -> values.integer(v, k, 0, MAX_WORKERS, "0 for one thread per CPU core, or 1 to " + MAX_WORKERS));
         ProxySettings.TransportKind transport = field(b, "transport", true, null, String.join(" | ", TRANSPORTS),
                 this::transport);
+        Boolean tunnelSplice = field(b, "tunnel-splice", true, null, BOOLEAN, values::bool);
         Path configuredHome = field(b, "home", false, null, "a folder", this::home);
         Path homeFolder = home != null ? home : configuredHome;
         Path pluginsDir = field(b, "plugins-dir", true, null, "a folder, or null for the class path only",
@@ -121,8 +122,8 @@ final class SettingsReader {
             return null;
         }
         int threads = workers == 0 ? Runtime.getRuntime().availableProcessors() : workers;
-        return new ProxySettings(source, listen, threads, transport, grace, pluginsDir, limits, pool, timeouts,
-                errorClassifier, accessLog, routes);
+        return new ProxySettings(source, listen, threads, transport, tunnelSplice, grace, pluginsDir, limits, pool,
+                timeouts, errorClassifier, accessLog, routes);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.proxykit.runtime.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 3000)), settings.listen());
         assertEquals(Runtime.getRuntime().availableProcessors(), settings.workers());
         assertEquals(ProxySettings.TransportKind.AUTO, settings.transport());
+        assertTrue(settings.tunnelSplice());
         assertEquals(Duration.ofSeconds(30), settings.shutdownGracePeriod());
         assertEquals(home.resolve("plugins").toAbsolutePath(), settings.pluginsDir());
         assertEquals(new Limits(8 * 1024, 32 * 1024, 32 * 1024, 0), settings.limits());
@@ -118,6 +120,7 @@ class ConfigLoaderTest {
                   listen = ["127.0.0.1:0", "[::1]:0"]
                   workers = 3
                   transport = nio
+                  tunnel-splice = false
                   plugins-dir = "/opt/proxykit/plugins"
                   shutdown-grace-period = 0s
                   timeouts { connect = 1s, response-header = 2s, idle = 3s, client-header = 4s }
@@ -154,6 +157,7 @@ class ConfigLoaderTest {
                 new InetSocketAddress(InetAddress.getByName("::1"), 0)), settings.listen());
         assertEquals(3, settings.workers());
         assertEquals(ProxySettings.TransportKind.NIO, settings.transport());
+        assertFalse(settings.tunnelSplice());
         assertEquals(Path.of("/opt/proxykit/plugins"), settings.pluginsDir());
         assertEquals(Duration.ZERO, settings.shutdownGracePeriod());
         assertEquals(new Limits(1024, 2048, 3072, 10L * 1024 * 1024), settings.limits());
@@ -262,9 +266,9 @@ class ConfigLoaderTest {
 
         assertEquals(List.of(
                 "test.conf:2: proxykit.workrs: unknown key; did you mean \"workers\"? (expected: one of listen, workers,"
-                        + " transport, home, plugins-dir, shutdown-grace-period, limits, upstream-keepalive, timeouts,"
-                        + " tls, forwarded, trusted-proxies, via, error-classifier, access-log, flush-interval, health,"
-                        + " retries, routes)",
+                        + " transport, tunnel-splice, home, plugins-dir, shutdown-grace-period, limits,"
+                        + " upstream-keepalive, timeouts, tls, forwarded, trusted-proxies, via, error-classifier,"
+                        + " access-log, flush-interval, health, retries, routes)",
                 "test.conf:3: proxykit.timeouts.conect: unknown key; did you mean \"connect\"? (expected: one of connect,"
                         + " response-header, idle, client-header)",
                 "test.conf:5: proxykit.routes[0].upstream: unknown key; did you mean \"upstreams\"? (expected: one of"
