@@ -84,6 +84,9 @@ final class Exchange {
     private boolean discarding;
     private boolean clientKeepAlive;
     private boolean reusedConnection;
+    /** True while a body piece is written to the client (upstream): its writability change is handled after it. */
+    private boolean writingClient;
+    private boolean writingUpstream;
     private boolean retried;
     private boolean upstreamKeepAlive;
     private boolean forceClose;
@@ -357,7 +360,17 @@ final class Exchange {
             pending.add(content);
             return;
         }
+        writingUpstream = true;
         upstream.write(content, upstream.voidPromise());
+        if (!upstream.isWritable()) {
+            // past the high-water mark: send what is queued now, and stop reading the client only when the
+            // upstream's socket does not take it (each pause and resume of reading costs an epoll_ctl)
+            upstream.flush();
+            if (upstream != null && !upstream.isWritable()) {
+                fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, true);
+            }
+        }
+        writingUpstream = false;
     }
 
     void onRequestEnd(LastChunk last) {
@@ -410,7 +423,8 @@ final class Exchange {
     }
 
     void onClientWritabilityChanged(boolean writable) {
-        if (upstream != null) {
+        // a client that turns unwritable inside onResponseContent is handled there, after a flush
+        if (upstream != null && (writable || !writingClient)) {
             upstream.config().setAutoRead(writable);
         }
     }
@@ -478,10 +492,17 @@ final class Exchange {
             return;
         }
         responseBytes += content.readableBytes();
+        writingClient = true;
         client.write(content, client.voidPromise());
-        if (!client.isWritable() && upstream != null) {
-            upstream.config().setAutoRead(false);
+        if (!client.isWritable()) {
+            // past the high-water mark: send what is queued now, within the read batch, and stop reading the
+            // upstream only when the client's socket does not take it (each pause and resume costs an epoll_ctl)
+            client.flush();
+            if (!client.isWritable() && upstream != null) {
+                upstream.config().setAutoRead(false);
+            }
         }
+        writingClient = false;
     }
 
     void onResponseEnd(LastChunk last) {
@@ -532,7 +553,10 @@ final class Exchange {
     }
 
     void onUpstreamWritabilityChanged(boolean writable) {
-        fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, !writable);
+        // an upstream that turns unwritable inside onRequestContent is handled there, after a flush
+        if (writable || !writingUpstream) {
+            fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, !writable);
+        }
     }
 
     void onInvalidResponse(DecodeFailure failure) {

@@ -112,6 +112,8 @@ public final class ProxyEngine {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Engine.RECV_BUFFERS)
                 .childHandler(new ServerInitializer(engine));
         try {
             for (InetSocketAddress address : settings.listen()) {

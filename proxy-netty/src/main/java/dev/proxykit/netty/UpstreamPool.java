@@ -38,7 +38,9 @@ final class UpstreamPool {
                 .channel(engine.transport.socketChannel())
                 .resolver(engine.resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true);
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Engine.RECV_BUFFERS);
     }
 
     /**
