@@ -2,7 +2,7 @@
 # proxykit load benchmark: the same wrk load against a fast origin directly, nginx, HAProxy, Go's httputil (tuned
 # and default transport) and proxykit, on loopback, interleaved, medians of rounds. Prints one table.
 #
-#   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--workers "1 2"]
+#   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--jit-warmup S] [--workers "1 2"]
 #                               [--bodies "13 64k 1m"] [--systems "origin nginx haproxy go-tuned go proxykit"]
 #                               [--access-log] [--dist DIR] [--rebuild] [--no-extra] [--keep] [--help]
 #
@@ -17,6 +17,7 @@ repo=$(cd "$here/../.." && pwd)
 rounds=3
 duration=3          # seconds of each measured wrk run
 warmup=4            # seconds of 13-byte warm-up per system and worker count (plus 1 s per other body)
+jit_warmup=24       # more seconds of warm-up for the JIT-compiled system (proxykit), before the common warm-up
 extra_duration=2    # seconds of each 1,000-connection and upload run
 workers_list="1 2"
 bodies="13 64k 1m"
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2; shift ;;
         --duration) duration=$2; shift ;;
         --warmup) warmup=$2; shift ;;
+        --jit-warmup) jit_warmup=$2; shift ;;
         --workers) workers_list=$2; shift ;;
         --bodies) bodies=$2; shift ;;
         --systems) systems=$2; shift ;;
@@ -53,8 +55,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ "$quick" = 1 ]; then
-    rounds=1; duration=2; warmup=1; extra_duration=1; workers_list="1"; bodies="13"
+    rounds=1; duration=2; warmup=1; jit_warmup=1; extra_duration=1; workers_list="1"; bodies="13"
 fi
+case $jit_warmup in ''|*[!0-9]*) echo "compare.sh: --jit-warmup must be a whole number (found: $jit_warmup)" >&2
+                                exit 2 ;; esac
 for n in "$rounds" "$duration" "$warmup" "$extra_duration"; do
     case $n in ''|*[!0-9]*|0) echo "compare.sh: rounds and durations must be whole numbers > 0 (found: $n)" >&2
                              exit 2 ;; esac
@@ -558,7 +562,21 @@ for w in $workers_list; do
         start_system "$s" "$w"
     done
     log "warm-up (workers=$w)"
-    for s in $systems; do
+    # A JVM runs its hot path interpreted, then compiled by C1, then by C2, and recompiles as profiles settle:
+    # on this 2-core machine, with the JIT compiler sharing the proxy's pinned core, proxykit needs about half a
+    # minute of load to reach its steady state (see the README). nginx, HAProxy and Go run ahead-of-time compiled
+    # code and are at full speed from the first second, so they get the common warm-up only.
+    if [[ " $systems " == *" proxykit "* ]] && [ "$jit_warmup" -gt 0 ]; then
+        jit_left=$jit_warmup
+        for b in $bodies; do
+            if [ "$b" != 13 ] && [ "$jit_left" -gt 2 ]; then
+                warm proxykit "$b" 2
+                jit_left=$((jit_left - 2))
+            fi
+        done
+        warm proxykit 13 "$jit_left"
+    fi
+    for s in "${proxies[@]}"; do # the origin is warmed by the proxies' warm-up, which all goes through it
         warm "$s" 13 "$warmup"
         for b in $bodies; do
             [ "$b" = 13 ] || warm "$s" "$b" 1
@@ -601,6 +619,7 @@ echo
 echo "proxykit load benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores, $(java -version 2>&1 | head -n 1)"
 echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medians of $rounds round(s), interleaved;"
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
+echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
 echo "load average before: $load_begin, after: $load_end; access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off)"
 for n in "${startup_notes[@]}"; do
     echo "proxykit start-up, $n"
