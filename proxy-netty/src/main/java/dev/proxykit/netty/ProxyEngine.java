@@ -18,6 +18,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -109,7 +110,10 @@ public final class ProxyEngine {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                // the kernel's limit (net.core.somaxconn, 4096 here): a burst of 1,000 connects against a backlog
+                // of 1,024 overflowed the accept queue (nstat ListenOverflows) and cost those clients a SYN
+                // retransmission, a second
+                .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
