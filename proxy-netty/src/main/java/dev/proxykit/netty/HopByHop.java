@@ -3,6 +3,7 @@ package dev.proxykit.netty;
 import dev.proxykit.api.HeaderNames;
 import dev.proxykit.netty.http1.HeaderBlock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,6 +19,22 @@ final class HopByHop {
         "Trailer", "Transfer-Encoding", "Upgrade", "HTTP2-Settings"
     };
 
+    private static final int CONNECTION = 0;
+    private static final int TE = 5;
+    private static final int UPGRADE = 8;
+
+    /** Indexes into {@link #FIXED} by name length: a field is compared with the few names of its length only. */
+    private static final int[][] FIXED_BY_LENGTH = new int[20][];
+
+    static {
+        for (int f = 0; f < FIXED.length; f++) {
+            int[] same = FIXED_BY_LENGTH[FIXED[f].length()];
+            int[] more = same == null ? new int[1] : Arrays.copyOf(same, same.length + 1);
+            more[more.length - 1] = f;
+            FIXED_BY_LENGTH[FIXED[f].length()] = more;
+        }
+    }
+
     private HopByHop() {
     }
 
@@ -25,16 +42,33 @@ final class HopByHop {
      * Removes the hop-by-hop fields of {@code h}. {@code Host} and {@code Content-Length} are never removed because
      * a {@code Connection} line names them: that is a request-smuggling trick, not a hop-by-hop field.
      *
+     * <p>One pass over the fields finds the fixed names (by length, then by name), reads {@code Connection},
+     * {@code Upgrade} and {@code TE} on the way, and a second pass, only when there is something to remove, takes
+     * them out: a message without hop-by-hop fields costs one length check per field.
+     *
      * @param keepTeTrailers whether a request's {@code TE: trailers} survives (as {@code TE: trailers})
-     * @return the value of the removed {@code Upgrade} field, or {@code null}, so an upgrade can restore it
+     * @return the value of the removed {@code Upgrade} field (the first one), or {@code null}, so an upgrade can
+     *         restore it
      */
     static String strip(HeaderBlock h, boolean keepTeTrailers) {
-        String upgrade = h.get("Upgrade");
-        boolean teTrailers = keepTeTrailers && hasTrailers(h);
+        String upgrade = null;
+        boolean teTrailers = false;
+        boolean anyFixed = false;
         List<String> named = null;
         for (int i = 0, n = h.size(); i < n; i++) {
-            if (h.nameEquals(i, "connection")) {
+            int fixed = fixedIndex(h, i);
+            if (fixed < 0) {
+                continue;
+            }
+            anyFixed = true;
+            if (fixed == CONNECTION) {
                 named = addNamedFields(h.value(i), named);
+            } else if (fixed == UPGRADE) {
+                if (upgrade == null) {
+                    upgrade = h.value(i);
+                }
+            } else if (fixed == TE && keepTeTrailers && !teTrailers) {
+                teTrailers = HeaderNames.listContains(h.value(i), "trailers");
             }
         }
         if (named != null) {
@@ -42,13 +76,31 @@ final class HopByHop {
                 h.remove(name);
             }
         }
-        for (String name : FIXED) {
-            h.remove(name);
+        if (anyFixed) {
+            for (int i = h.size() - 1; i >= 0; i--) {
+                if (fixedIndex(h, i) >= 0) {
+                    h.removeAt(i);
+                }
+            }
         }
         if (teTrailers) {
             h.add("TE", "trailers");
         }
         return upgrade;
+    }
+
+    /** The index in {@link #FIXED} of the name of the field at {@code index} (any case), or -1. */
+    private static int fixedIndex(HeaderBlock h, int index) {
+        int length = h.nameLength(index);
+        int[] candidates = length < FIXED_BY_LENGTH.length ? FIXED_BY_LENGTH[length] : null;
+        if (candidates != null) {
+            for (int f : candidates) {
+                if (h.nameEquals(index, FIXED[f])) {
+                    return f;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -92,15 +144,6 @@ final class HopByHop {
         }
         for (String name : FIXED) {
             if (name.length() == length && value.regionMatches(true, from, name, 0, length)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean hasTrailers(HeaderBlock h) {
-        for (int i = 0; i < h.size(); i++) {
-            if (h.nameEquals(i, "te") && HeaderNames.listContains(h.value(i), "trailers")) {
                 return true;
             }
         }

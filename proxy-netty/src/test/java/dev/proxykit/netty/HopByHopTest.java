@@ -65,4 +65,27 @@ class HopByHopTest {
         HopByHop.strip(h, false);
         assertEquals(List.of("X-Y"), names(h));
     }
+
+    @Test
+    void everyFixedNameGoesInAnyCaseAndFieldsOfTheSameLengthStayInOrder() {
+        HeaderBlock h = headers("x-before", "0", "CONNECTION", "keep-alive", "proxy-connection", "a", "KEEP-alive", "b",
+                "Proxy-Authenticate", "c", "proxy-AUTHORIZATION", "d", "te", "gzip", "trailer", "e",
+                "transfer-ENCODING", "chunked", "upgrade", "h2c", "Upgrade", "second", "http2-settings", "f",
+                "User-Agent", "10 like Connection", "Content-Length", "14 like HTTP2-Settings", "Referer", "7",
+                "Te-X", "4", "X-After", "1");
+        assertEquals("h2c", HopByHop.strip(h, true)); // the first Upgrade; TE without "trailers" is not kept
+        assertEquals(List.of("x-before", "User-Agent", "Content-Length", "Referer", "Te-X", "X-After"), names(h));
+        assertEquals("10 like Connection", h.get("user-agent"));
+    }
+
+    @Test
+    void aRequestKeepsTeTrailersFromAnyTeFieldAndAResponseDoesNot() {
+        HeaderBlock request = headers("TE", "gzip", "te", "deflate, trailers", "X-A", "1");
+        HopByHop.strip(request, true);
+        assertEquals(List.of("X-A", "TE"), names(request));
+        assertEquals("trailers", request.get("TE"));
+        HeaderBlock response = headers("TE", "trailers", "X-A", "1");
+        HopByHop.strip(response, false);
+        assertEquals(List.of("X-A"), names(response));
+    }
 }

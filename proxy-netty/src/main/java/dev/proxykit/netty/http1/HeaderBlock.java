@@ -122,6 +122,13 @@ public final class HeaderBlock implements Headers {
         return offsets[o + 1] == name.length() && rawEqualsIgnoreCase(offsets[o], name, name.length());
     }
 
+    /** The length of the name of the field at {@code index}, without making a String. */
+    public int nameLength(int index) {
+        checkIndex(index);
+        String n = names[index];
+        return n != null ? n.length() : offsets[index * 4 + 1];
+    }
+
     /**
      * Whether the field at {@code index} has a name starting with {@code prefix}, ignoring case, without making a
      * String.
