@@ -366,6 +366,8 @@ final class Exchange {
             // past the high-water mark: send what is queued now, and stop reading the client only when the
             // upstream's socket does not take it (each pause and resume of reading costs an epoll_ctl)
             upstream.flush();
+            // a failed flush reports to the upstream's pipeline at once; a retry or a failure then dropped the
+            // upstream (null) and unblocked the client, which must stay unblocked
             if (upstream != null && !upstream.isWritable()) {
                 fe.block(FrontendHandler.BLOCK_UPSTREAM_FULL, true);
             }
