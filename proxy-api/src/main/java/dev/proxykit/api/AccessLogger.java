@@ -15,6 +15,16 @@ public interface AccessLogger {
     /** Records one finished exchange. The record is immutable and may be kept. */
     void log(AccessRecord record);
 
+    /**
+     * Whether {@link #log(AccessRecord)} would record anything now. When it answers {@code false} the proxy does not
+     * build the record (a few hundred bytes and a dozen header lookups per request) and does not call {@code log}.
+     * Called on the event loops for every exchange, like {@code log}: must be cheap and thread-safe. The answer may
+     * change at run time (a logging level turned on); the default is {@code true}.
+     */
+    default boolean isEnabled() {
+        return true;
+    }
+
     /** Flushes and releases resources at shutdown, after the last {@link #log(AccessRecord)}. May block. */
     default void close() {
     }

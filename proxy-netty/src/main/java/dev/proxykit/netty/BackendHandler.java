@@ -20,6 +20,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     private final UpstreamTarget target;
     private ChannelHandlerContext ctx;
+    private Http1Decoder decoder;
     private Exchange exchange;
     private long idleSince;
 
@@ -40,8 +41,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return pool;
     }
 
+    /** The connection's response decoder (looked up once: a pipeline lookup walks the handlers). */
     Http1Decoder decoder() {
-        return ctx.pipeline().get(Http1Decoder.class);
+        Http1Decoder d = decoder;
+        if (d == null) {
+            d = ctx.pipeline().get(Http1Decoder.class);
+            decoder = d;
+        }
+        return d;
     }
 
     long idleSince() {

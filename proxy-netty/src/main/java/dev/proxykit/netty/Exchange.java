@@ -60,8 +60,9 @@ final class Exchange {
     private final RequestHead head;
     private final InboundRequest inbound;
     private final String receivedTarget;
-    private final long startNanos = System.nanoTime();
-    private final long startMillis = System.currentTimeMillis();
+    private final LoopClock clock;
+    private final long startNanos;
+    private final long startMillis;
     private final boolean bodyless;
 
     private Route route;
@@ -116,6 +117,9 @@ final class Exchange {
         this.engine = engine;
         this.fe = fe;
         this.client = fe.channel();
+        this.clock = fe.clock();
+        this.startNanos = clock.nanoTime();
+        this.startMillis = clock.epochMillis();
         this.head = head;
         this.inbound = inbound;
         this.receivedTarget = receivedTarget;
@@ -270,7 +274,7 @@ final class Exchange {
 
     private void acquire(boolean allowPooled) {
         attempts++;
-        acquireNanos = System.nanoTime();
+        acquireNanos = clock.nanoTime();
         engine.pool(client.eventLoop()).acquire(target, this, allowPooled);
     }
 
@@ -288,7 +292,7 @@ final class Exchange {
         be = handler;
         upstream = handler.channel();
         reusedConnection = reused;
-        connectedNanos = System.nanoTime();
+        connectedNanos = clock.nanoTime();
         upstreamActivityNanos = connectedNanos;
         handler.attach(this, outbound.isHead());
         upstream.write(outbound, upstream.voidPromise());
@@ -333,7 +337,7 @@ final class Exchange {
 
     private void markRequestSent() {
         requestSent = true;
-        requestSentNanos = System.nanoTime();
+        requestSentNanos = clock.nanoTime();
         if (!responseHeadReceived) {
             // the connection's timer checks it (checkIdle): no timer task of its own per request
             fe.armTimer(requestSentNanos + route.responseHeaderTimeoutNanos);
@@ -437,7 +441,7 @@ final class Exchange {
         if (ended) {
             return;
         }
-        upstreamActivityNanos = System.nanoTime();
+        upstreamActivityNanos = clock.nanoTime();
         if (res.isInformational()) {
             if (res.status() == 101) {
                 if (upgradeProtocol == null) {
@@ -511,7 +515,7 @@ final class Exchange {
         if (ended) {
             return;
         }
-        upstreamEndNanos = System.nanoTime();
+        upstreamEndNanos = clock.nanoTime();
         responseDone = true;
         client.writeAndFlush(last, client.voidPromise());
         BackendHandler handler = be;
@@ -530,7 +534,7 @@ final class Exchange {
     }
 
     void onUpstreamReadComplete() {
-        upstreamActivityNanos = System.nanoTime();
+        upstreamActivityNanos = clock.nanoTime();
         if (!batchFlushes) {
             client.flush();
         } else if (flushTimer == null) {
@@ -781,7 +785,7 @@ final class Exchange {
         Tunnel.join(client, up, fromClient, fromUpstream, route.idleTimeoutNanos, (clientToUpstream, upstreamToClient) -> {
             requestBytes += clientToUpstream;
             responseBytes += upstreamToClient;
-            upstreamEndNanos = System.nanoTime();
+            upstreamEndNanos = clock.nanoTime();
             responseDone = true;
             requestComplete = true;
             end();
@@ -959,7 +963,11 @@ final class Exchange {
     }
 
     private void logAccess() {
-        long now = System.nanoTime();
+        AccessLogger logger = route != null ? route.accessLogger : engine.defaultAccessLogger;
+        if (!isEnabled(logger, fe.id())) {
+            return; // off: no record built
+        }
+        long now = clock.nanoTime();
         AccessRecord record = AccessRecord.builder()
                 .connectionId(fe.id())
                 .startEpochMillis(startMillis)
@@ -984,11 +992,20 @@ final class Exchange {
                 .upstreamTotalNanos(upstreamEndNanos < 0 || connectedNanos < 0 ? -1 : upstreamEndNanos - connectedNanos)
                 .failure(failurePhase, failureReason)
                 .build();
-        AccessLogger logger = route != null ? route.accessLogger : engine.defaultAccessLogger;
         try {
             logger.log(record);
         } catch (RuntimeException e) {
             LOG.warn("{} access logger threw; record lost: {}", fe.id(), record, e);
+        }
+    }
+
+    /** {@link AccessLogger#isEnabled()}; a logger that throws there counts as on (its {@code log} then decides). */
+    static boolean isEnabled(AccessLogger logger, String connectionId) {
+        try {
+            return logger.isEnabled();
+        } catch (RuntimeException e) {
+            LOG.warn("{} access logger threw from isEnabled; logging the record anyway", connectionId, e);
+            return true;
         }
     }
 }

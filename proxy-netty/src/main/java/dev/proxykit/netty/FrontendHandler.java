@@ -58,6 +58,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean tunneling;
 
+    private LoopClock clock;
     private long activityNanos;
     private long headStartNanos;
     private ScheduledFuture<?> timer;
@@ -74,6 +75,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /** The clock of the connection's event loop. */
+    LoopClock clock() {
+        return clock;
     }
 
     /** The client's IP address as text, made once per connection (for X-Forwarded-For). */
@@ -101,13 +107,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.decoder = ctx.pipeline().get(Http1Decoder.class);
+        this.clock = LoopClock.current(); // the pipeline is built on the channel's event loop
         this.id = "c" + engine.connectionIds.incrementAndGet();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         remote = (InetSocketAddress) channel.remoteAddress();
-        activityNanos = System.nanoTime();
+        activityNanos = clock.nanoTime();
         headStartNanos = activityNanos; // client-header timeout counts from the connection, like nginx
         engine.clients.add(channel);
         if (engine.draining) {
@@ -163,7 +170,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = ex;
         ex.start();
         if (exchange == ex && !ex.isEnded()) {
-            armTimer(System.nanoTime() + ex.idleTimeoutNanos());
+            armTimer(clock.nanoTime() + ex.idleTimeoutNanos());
         }
     }
 
@@ -179,9 +186,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         // a head that could not be read: answer and close; nothing reached an upstream
         LOG.info("{} {}: {} {}", id, remote, failure.status(), failure.message());
+        if (Exchange.isEnabled(engine.defaultAccessLogger, id)) {
+            logDecodeFailure(failure);
+        }
+        ErrorResponses.write(channel, failure.status(), false, false);
+        closeAfterFlush();
+    }
+
+    private void logDecodeFailure(DecodeFailure failure) {
         AccessRecord record = AccessRecord.builder()
                 .connectionId(id)
-                .startEpochMillis(System.currentTimeMillis())
+                .startEpochMillis(clock.epochMillis())
                 .clientAddress(remote)
                 .status(failure.status())
                 .failure(Phase.CLIENT_READ, reasonFor(failure.status()))
@@ -191,8 +206,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             LOG.warn("{} access logger threw; record lost: {}", id, record, e);
         }
-        ErrorResponses.write(channel, failure.status(), false, false);
-        closeAfterFlush();
     }
 
     static String reasonFor(int status) {
@@ -216,7 +229,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        activityNanos = System.nanoTime();
+        activityNanos = clock.nanoTime();
         Exchange ex = exchange;
         if (ex != null) {
             ex.flushUpstream();
@@ -288,7 +301,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
-        activityNanos = System.nanoTime();
+        activityNanos = clock.nanoTime();
         armTimer(activityNanos + engine.idleTimeoutNanos);
         decoder.resume();
     }
@@ -342,7 +355,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
         }
         timerDeadline = deadline;
-        long delay = Math.max(0, deadline - System.nanoTime());
+        long delay = Math.max(0, deadline - clock.nanoTime());
         timer = channel.eventLoop().schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
     }
 
@@ -358,7 +371,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (!channel.isActive() || tunneling) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         Exchange ex = exchange;
         long next;
         if (ex != null) {

@@ -87,10 +87,13 @@ public final class Transport {
                 NioDatagramChannel.class);
     }
 
-    /** A new event-loop group of {@code threads} threads named {@code proxykit-<name>-N}. */
+    /**
+     * A new event-loop group of {@code threads} threads named {@code proxykit-<name>-N}, each reading its
+     * {@link LoopClock} once per turn.
+     */
     public MultiThreadIoEventLoopGroup newGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("proxykit-" + threadName),
-                ioHandlerFactory);
+                LoopClock.wrap(ioHandlerFactory));
     }
 
     /** {@code epoll}, {@code io_uring} or {@code nio}. */

@@ -26,6 +26,7 @@ final class UpstreamPool {
 
     private final Engine engine;
     private final EventLoop loop;
+    private final LoopClock clock = LoopClock.current(); // made on its loop (Engine.pool)
     private final Bootstrap bootstrap;
     private final Map<UpstreamTarget, ArrayDeque<BackendHandler>> idle = new IdentityHashMap<>();
     private boolean sweeperScheduled;
@@ -115,7 +116,7 @@ final class UpstreamPool {
             ch.close();
             return;
         }
-        be.idleSince(System.nanoTime());
+        be.idleSince(clock.nanoTime());
         q.addFirst(be);
         scheduleSweeper();
     }
@@ -148,7 +149,7 @@ final class UpstreamPool {
 
     private void sweep() {
         sweeperScheduled = false;
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         boolean any = false;
         for (ArrayDeque<BackendHandler> q : idle.values()) {
             for (Iterator<BackendHandler> it = q.descendingIterator(); it.hasNext(); ) {

@@ -88,7 +88,8 @@ final class UpstreamSet {
         this.slowStartNanos = health.slowStart().toNanos();
         this.retries = retries;
         this.budget = retries.attempts() > 1
-                ? new RetryBudget(retries.budgetPercent(), retries.budgetMinPerSecond(), retries.budgetWindow())
+                ? new RetryBudget(retries.budgetPercent(), retries.budgetMinPerSecond(), retries.budgetWindow(),
+                        LoopClock::currentNanoTime)
                 : null;
         this.mirror = mirror;
         this.hosts = new HostState[targets.size()];

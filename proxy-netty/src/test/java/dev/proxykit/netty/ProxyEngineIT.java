@@ -43,6 +43,23 @@ class ProxyEngineIT {
     }
 
     @Test
+    void aLoggerThatIsOffGetsNoRecordsAndTheTrafficIsUnchanged() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            proxy.accessLog().enabled(false);
+            assertEquals(200, c.exchange("GET /off HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            try (RawHttpClient bad = proxy.client()) {
+                assertEquals(400, bad.exchange("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").status());
+            }
+            assertNull(proxy.accessLog().poll(300), "no record while off");
+            proxy.accessLog().enabled(true);
+            assertEquals(200, c.exchange("GET /on HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertEquals("/on", proxy.accessLog().take(5).target());
+        }
+    }
+
+    @Test
     void headerNameCaseIsPreservedBothWays() throws Exception {
         try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.send(200, "ok",
                 "x-lower-response", "1", "X-MiXeD-Response", "2", "SET-COOKIE", "a=1", "set-cookie", "b=2"));

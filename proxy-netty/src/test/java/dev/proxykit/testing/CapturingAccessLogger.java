@@ -10,10 +10,21 @@ import java.util.concurrent.TimeUnit;
 public final class CapturingAccessLogger implements AccessLogger {
 
     private final BlockingQueue<AccessRecord> records = new LinkedBlockingQueue<>();
+    private volatile boolean enabled = true;
 
     @Override
     public void log(AccessRecord record) {
-        records.add(record);
+        records.add(record); // also while off: a test then sees that the proxy did not ask isEnabled()
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /** Turns the logger off (it then answers false to {@link #isEnabled()}) or on again. */
+    public void enabled(boolean on) {
+        this.enabled = on;
     }
 
     /** The next record, waiting at most {@code seconds}; fails when none comes. */

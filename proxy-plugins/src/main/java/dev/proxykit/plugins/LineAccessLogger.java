@@ -45,6 +45,12 @@ final class LineAccessLogger implements AccessLogger {
         return logger;
     }
 
+    /** Whether the logger's INFO level is on (the distribution turns {@code proxykit.access} off with OFF). */
+    @Override
+    public boolean isEnabled() {
+        return logger.isInfoEnabled();
+    }
+
     @Override
     public void log(AccessRecord record) {
         if (logger.isInfoEnabled()) {

@@ -140,6 +140,18 @@ class CombinedAccessLoggerTest {
     }
 
     @Test
+    void saysItIsOffWhileInfoIsDisabledSoTheProxyBuildsNoRecord() {
+        try (CapturedLogger captured = new CapturedLogger()) {
+            AccessLogger logger = new LineAccessLogger(LoggerFactory.getLogger(captured.name()), r -> "x");
+            assertTrue(logger.isEnabled());
+            captured.setLevel(Level.OFF);
+            assertFalse(logger.isEnabled());
+            captured.setLevel(Level.INFO);
+            assertTrue(logger.isEnabled(), "a level turned on at run time is seen");
+        }
+    }
+
+    @Test
     void logsToProxykitAccessByDefault() {
         assertEquals("proxykit.access", ((LineAccessLogger) create("")).logger().getName());
         assertEquals("my.access", ((LineAccessLogger) create("logger = my.access")).logger().getName());

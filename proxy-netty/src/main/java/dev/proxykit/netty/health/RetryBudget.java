@@ -40,7 +40,10 @@ public final class RetryBudget {
         this(percent, minPerSecond, window, System::nanoTime);
     }
 
-    /** As {@link #RetryBudget(int, int, Duration)}, with a clock in nanoseconds (for tests). */
+    /**
+     * As {@link #RetryBudget(int, int, Duration)}, with a clock in nanoseconds (the proxy passes its event loops'
+     * clock, read once per turn; tests a fake one).
+     */
     public RetryBudget(int percent, int minPerSecond, Duration window, LongSupplier clock) {
         if (percent < 0 || percent > 100) {
             throw new IllegalArgumentException("percent: " + percent + " (expected: 0 to 100)");

@@ -95,7 +95,10 @@ public final class Http1Encoder extends ChannelOutboundHandlerAdapter {
 
     private void writeLast(ChannelHandlerContext ctx, LastChunk last, ChannelPromise promise) {
         if (!chunked) {
-            ctx.write(Unpooled.EMPTY_BUFFER, promise);
+            // the body's end puts nothing on the wire; an empty buffer only carries a promise someone listens to
+            if (!promise.isVoid()) {
+                ctx.write(Unpooled.EMPTY_BUFFER, promise);
+            }
             return;
         }
         chunked = false;

@@ -1,10 +1,13 @@
 package dev.proxykit.netty.http1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,21 @@ class Http1EncoderTest {
         out.release();
         ch.writeOutbound(LastChunk.EMPTY);
         assertEquals("", written(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void theEndOfAKnownLengthBodyWritesNothingUnlessItsPromiseIsWatched() {
+        EmbeddedChannel ch = new EmbeddedChannel(new Http1Encoder());
+        ch.writeOutbound(ResponseHead.of(200, "OK", new HeaderBlock(1), BodyKind.LENGTH, 0));
+        written(ch);
+        ch.writeAndFlush(LastChunk.EMPTY, ch.voidPromise());
+        assertNull(ch.readOutbound(), "no message for a void promise");
+        ChannelFuture end = ch.writeAndFlush(LastChunk.EMPTY);
+        assertTrue(end.isSuccess(), "a watched end completes once what was written before it is flushed");
+        ByteBuf marker = ch.readOutbound();
+        assertEquals(0, marker.readableBytes());
+        marker.release();
         ch.finishAndReleaseAll();
     }
 }
