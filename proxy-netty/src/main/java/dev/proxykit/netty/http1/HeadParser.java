@@ -187,7 +187,7 @@ final class HeadParser {
                 hosts++;
                 checkHost(headers.value(i));
             } else if (headers.nameEquals(i, "content-length")) {
-                long v = parseContentLength(headers.value(i));
+                long v = headers.contentLength(i);
                 if (v < 0) {
                     throw bad("invalid Content-Length \"" + headers.value(i) + "\"");
                 }
@@ -200,9 +200,8 @@ final class HeadParser {
                 te = true;
                 chunked = transferCodings(headers.value(i), chunked);
             } else if (headers.nameEquals(i, "connection")) {
-                String v = headers.value(i);
-                close |= dev.proxykit.api.HeaderNames.listContains(v, "close");
-                keepAliveToken |= dev.proxykit.api.HeaderNames.listContains(v, "keep-alive");
+                close |= headers.valueListContains(i, "close");
+                keepAliveToken |= headers.valueListContains(i, "keep-alive");
             } else if (headers.nameEquals(i, "expect")) {
                 expectContinue |= headers.value(i).equalsIgnoreCase("100-continue");
             }
@@ -341,6 +340,11 @@ final class HeadParser {
             if (p >= len) {
                 throw invalidResponse("unterminated header block");
             }
+            int next = canonicalField(b, p, len, headers);
+            if (next >= 0) {
+                p = next;
+                continue;
+            }
             int lineEnd = lenientLineEnd(b, p, len);
             int end = lineEnd > p && b[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
             if (end == p) {
@@ -385,6 +389,51 @@ final class HeadParser {
         }
     }
 
+    /**
+     * The common case of {@link #parseLenientFields} in one pass: a line {@code name OWS ":" OWS value} ending in CRLF
+     * or LF, every value octet allowed. Adds the field and returns the index of the next line; returns -1, adding
+     * nothing, for any other line (the empty line, obs-fold, anything invalid), which the caller then reads line by
+     * line as before. It accepts only lines that the line-by-line reading accepts, with the same result.
+     */
+    private static int canonicalField(byte[] b, int p, int len, HeaderBlock headers) {
+        int q = p;
+        while (q < len && TOKEN[b[q] & 0xFF]) {
+            q++;
+        }
+        int nameEnd = q;
+        if (nameEnd == p) {
+            return -1;
+        }
+        while (q < len && (b[q] == ' ' || b[q] == '\t')) {
+            q++;
+        }
+        if (q >= len || b[q] != ':') {
+            return -1;
+        }
+        q++;
+        while (q < len && (b[q] == ' ' || b[q] == '\t')) {
+            q++;
+        }
+        int valueStart = q;
+        while (q < len && VALUE[b[q] & 0xFF]) {
+            q++;
+        }
+        int lineEnd;
+        if (q < len && b[q] == '\n') {
+            lineEnd = q;
+        } else if (q + 1 < len && b[q] == '\r' && b[q + 1] == '\n') {
+            lineEnd = q + 1;
+        } else {
+            return -1;
+        }
+        int valueEnd = q;
+        while (valueEnd > valueStart && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
+            valueEnd--;
+        }
+        headers.addRaw(p, nameEnd - p, valueStart, valueEnd - valueStart);
+        return lineEnd + 1;
+    }
+
     private static void checkLenientValue(byte[] b, int from, int to) throws HttpParseException {
         for (int i = from; i < to; i++) {
             int c = b[i] & 0xFF;
@@ -418,7 +467,7 @@ final class HeadParser {
         boolean keepAliveToken = false;
         for (int i = 0, n = headers.size(); i < n; i++) {
             if (headers.nameEquals(i, "content-length")) {
-                long v = parseContentLength(headers.value(i));
+                long v = headers.contentLength(i);
                 if (v < 0 || (hasCl && v != contentLength)) {
                     throw invalidResponse("invalid Content-Length \"" + headers.value(i) + "\"");
                 }
@@ -430,9 +479,8 @@ final class HeadParser {
                 String last = codings.length == 0 ? "" : codings[codings.length - 1].trim();
                 lastChunked = last.equalsIgnoreCase("chunked");
             } else if (headers.nameEquals(i, "connection")) {
-                String v = headers.value(i);
-                close |= dev.proxykit.api.HeaderNames.listContains(v, "close");
-                keepAliveToken |= dev.proxykit.api.HeaderNames.listContains(v, "keep-alive");
+                close |= headers.valueListContains(i, "close");
+                keepAliveToken |= headers.valueListContains(i, "keep-alive");
             }
         }
         boolean keepAlive = http11 ? !close : keepAliveToken && !close;
@@ -458,28 +506,38 @@ final class HeadParser {
 
     // ---------------------------------------------------------------------------------------------- shared
 
-    /** Digits only (a comma list of equal values allowed, as RFC 9110 8.6 permits); -1 when invalid. */
-    static long parseContentLength(String v) {
+    /**
+     * A Content-Length value in {@code b[from, to)}: digits, or a comma list of equal values (RFC 9110 8.6 permits
+     * it), each element with optional whitespace around; at most 18 digits each. -1 when invalid.
+     */
+    static long parseContentLength(byte[] b, int from, int to) {
         long result = -1;
-        for (String part : v.indexOf(',') >= 0 ? v.split(",", -1) : new String[] {v}) {
-            String s = part.trim();
-            if (s.isEmpty() || s.length() > 18) {
-                return -1;
+        int p = from;
+        while (true) {
+            while (p < to && (b[p] == ' ' || b[p] == '\t')) {
+                p++;
             }
+            int digitsStart = p;
             long n = 0;
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c < '0' || c > '9') {
-                    return -1;
-                }
-                n = n * 10 + (c - '0');
+            while (p < to && b[p] >= '0' && b[p] <= '9') {
+                n = n * 10 + (b[p] - '0');
+                p++;
             }
-            if (result >= 0 && n != result) {
+            if (p == digitsStart || p - digitsStart > 18 || result >= 0 && n != result) {
                 return -1;
             }
             result = n;
+            while (p < to && (b[p] == ' ' || b[p] == '\t')) {
+                p++;
+            }
+            if (p == to) {
+                return result;
+            }
+            if (b[p] != ',') {
+                return -1;
+            }
+            p++;
         }
-        return result;
     }
 
     /**

@@ -122,6 +122,59 @@ public final class HeaderBlock implements Headers {
         return offsets[o + 1] == name.length() && rawEqualsIgnoreCase(offsets[o], name, name.length());
     }
 
+    /** Whether the value of the field at {@code index} is still the received one, in {@link #raw}. */
+    private boolean rawValue(int index) {
+        return offsets[index * 4 + 2] >= 0;
+    }
+
+    /**
+     * The field at {@code index} read as a Content-Length value (see {@link HeadParser#parseContentLength}), -1 when
+     * invalid; without making a String.
+     */
+    long contentLength(int index) {
+        checkIndex(index);
+        if (!rawValue(index)) {
+            byte[] v = values[index].getBytes(StandardCharsets.ISO_8859_1);
+            return HeadParser.parseContentLength(v, 0, v.length);
+        }
+        int start = offsets[index * 4 + 2];
+        return HeadParser.parseContentLength(raw, start, start + offsets[index * 4 + 3]);
+    }
+
+    /**
+     * Whether the value of the field at {@code index}, a comma-separated list, has the element {@code token} (any
+     * case), as {@link HeaderNames#listContains}, without making a String.
+     */
+    boolean valueListContains(int index, String token) {
+        checkIndex(index);
+        if (!rawValue(index)) {
+            return HeaderNames.listContains(values[index], token);
+        }
+        int p = offsets[index * 4 + 2];
+        int end = p + offsets[index * 4 + 3];
+        while (true) {
+            int comma = p;
+            while (comma < end && raw[comma] != ',') {
+                comma++;
+            }
+            int s = p;
+            int e = comma;
+            while (s < e && (raw[s] == ' ' || raw[s] == '\t')) {
+                s++;
+            }
+            while (e > s && (raw[e - 1] == ' ' || raw[e - 1] == '\t')) {
+                e--;
+            }
+            if (e - s == token.length() && rawEqualsIgnoreCase(s, token, e - s)) {
+                return true;
+            }
+            if (comma == end) {
+                return false;
+            }
+            p = comma + 1;
+        }
+    }
+
     /** The length of the name of the field at {@code index}, without making a String. */
     public int nameLength(int index) {
         checkIndex(index);
@@ -287,16 +340,29 @@ public final class HeaderBlock implements Headers {
 
     /**
      * Writes every field as {@code name: value\r\n}: received names and values byte for byte from the received
-     * head, the others as one octet per char.
+     * head, the others as one octet per char. Received lines that are already in that form and follow each other in
+     * the head (most of them) go out as one run of bytes.
      */
     public void encode(ByteBuf out) {
-        for (int i = 0; i < size; i++) {
+        int i = 0;
+        while (i < size) {
+            int runEnd = verbatimLineEnd(i);
+            if (runEnd >= 0) {
+                int runStart = offsets[i * 4];
+                i++;
+                int next;
+                while (i < size && offsets[i * 4] == runEnd && (next = verbatimLineEnd(i)) >= 0) {
+                    runEnd = next;
+                    i++;
+                }
+                out.writeBytes(raw, runStart, runEnd - runStart);
+                continue;
+            }
             int o = i * 4;
-            String n = names[i];
             if (offsets[o] >= 0) {
                 out.writeBytes(raw, offsets[o], offsets[o + 1]);
             } else {
-                out.writeCharSequence(n, StandardCharsets.ISO_8859_1);
+                out.writeCharSequence(names[i], StandardCharsets.ISO_8859_1);
             }
             out.writeByte(':');
             out.writeByte(' ');
@@ -307,7 +373,28 @@ public final class HeaderBlock implements Headers {
             }
             out.writeByte('\r');
             out.writeByte('\n');
+            i++;
         }
+    }
+
+    /**
+     * Where the received line of field {@code index} ends (after its CRLF) when the line reads exactly
+     * {@code name: value\r\n} in {@link #raw}, name and value as received; else -1.
+     */
+    private int verbatimLineEnd(int index) {
+        int o = index * 4;
+        int nameStart = offsets[o];
+        int valueStart = offsets[o + 2];
+        if (nameStart < 0 || valueStart < 0) {
+            return -1;
+        }
+        int nameEnd = nameStart + offsets[o + 1];
+        int valueEnd = valueStart + offsets[o + 3];
+        if (valueStart != nameEnd + 2 || raw[nameEnd] != ':' || raw[nameEnd + 1] != ' '
+                || valueEnd + 1 >= raw.length || raw[valueEnd] != '\r' || raw[valueEnd + 1] != '\n') {
+            return -1;
+        }
+        return valueEnd + 2;
     }
 
     /** An upper bound of what {@link #encode(ByteBuf)} writes. */

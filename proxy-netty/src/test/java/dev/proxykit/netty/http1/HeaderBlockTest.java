@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -48,5 +50,50 @@ class HeaderBlockTest {
         copy.add("X-Added", "1");
         assertEquals(42, copy.size());
         assertEquals("1", copy.get("x-added"));
+    }
+
+    private static String encoded(HeaderBlock h) {
+        ByteBuf out = Unpooled.buffer();
+        try {
+            h.encode(out);
+            return out.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void encodingKeepsReceivedLinesAndRewritesOnlyWhatChangedOrWasNotInCanonicalForm() throws HttpParseException {
+        HeaderBlock h = received("A: 1\r\nB:  2 \r\nC: 3\r\nd:4\r\nE: 5\r\nF: 6\r\nG: 7\r\n").copy();
+        assertEquals("Host: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nd: 4\r\nE: 5\r\nF: 6\r\nG: 7\r\n", encoded(h),
+                "extra whitespace is dropped, a missing space added");
+        h.remove("C");
+        h.setValue(h.indexOf("F", 0), "x");
+        h.add("H", "8");
+        assertEquals("Host: h\r\nA: 1\r\nB: 2\r\nd: 4\r\nE: 5\r\nF: x\r\nG: 7\r\nH: 8\r\n", encoded(h));
+        h.removeAt(0);
+        h.removeAt(h.size() - 1);
+        assertEquals("A: 1\r\nB: 2\r\nd: 4\r\nE: 5\r\nF: x\r\nG: 7\r\n", encoded(h));
+    }
+
+    @Test
+    void contentLengthAndListElementsAreReadFromTheReceivedBytesAndFromChangedValues() throws HttpParseException {
+        HeaderBlock h = received("Content-Length: 42\r\nX-L: 7 ,7,\t7\r\nX-Bad: 7, 8\r\nX-Empty: 7,\r\n"
+                + "X-Long: 1234567890123456789\r\nConnection: Keep-Alive , Upgrade\r\nX-C: keep-alive-not\r\n").copy();
+        assertEquals(42, h.contentLength(1));
+        assertEquals(7, h.contentLength(2), "a list of equal values");
+        assertEquals(-1, h.contentLength(3), "differing values");
+        assertEquals(-1, h.contentLength(4), "an empty element");
+        assertEquals(-1, h.contentLength(5), "more than 18 digits");
+        assertEquals(-1, h.contentLength(6));
+        assertTrue(h.valueListContains(6, "keep-alive"));
+        assertTrue(h.valueListContains(6, "upgrade"));
+        assertFalse(h.valueListContains(6, "close"));
+        assertFalse(h.valueListContains(7, "keep-alive"), "a longer element is not the token");
+        h.setValue(1, " 43 ");
+        assertEquals(43, h.contentLength(1));
+        h.setValue(6, "close");
+        assertTrue(h.valueListContains(6, "CLOSE"));
+        assertFalse(h.valueListContains(6, "keep-alive"));
     }
 }

@@ -1,0 +1,60 @@
+package dev.proxykit.netty.http1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Response heads: the one-pass reading of common lines and the line-by-line reading of the others agree. */
+class HeadParserTest {
+
+    private static ResponseHead response(String head) throws HttpParseException {
+        byte[] b = head.getBytes(StandardCharsets.ISO_8859_1);
+        return HeadParser.parseResponse(b, b.length, false);
+    }
+
+    private static List<String> fields(HeaderBlock h) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < h.size(); i++) {
+            out.add(h.name(i) + "=" + h.value(i));
+        }
+        return out;
+    }
+
+    @Test
+    void commonAndUnusualLinesMixedGiveTheFieldsAProxyMustForward() throws HttpParseException {
+        ResponseHead r = response("HTTP/1.1 200 OK\r\nA:1\r\nB: \t two  \r\nC: x\nD : d\r\nE: e\r\n  f \r\n"
+                + "Empty:\r\nObs: caf\u00e9\r\nContent-Length: 3\r\n\r\n");
+        assertEquals(List.of("A=1", "B=two", "C=x", "D=d", "E=e f", "Empty=", "Obs=caf\u00e9", "Content-Length=3"),
+                fields(r.headers()));
+        assertEquals(3, r.contentLength());
+    }
+
+    static Stream<Arguments> invalidLines() {
+        return Stream.of(
+                Arguments.of("X: a\rb\r\n", "bare CR in the response head"),
+                Arguments.of("X: a\u0000b\r\n", "invalid character 0x0 in a header value"),
+                Arguments.of("X: a\u007f\r\n", "invalid character 0x7f in a header value"),
+                Arguments.of("X a\r\n", "invalid header line"),
+                Arguments.of(": a\r\n", "invalid header line"),
+                Arguments.of("X\u0001: a\r\n", "invalid header line"),
+                Arguments.of("X: a", "unterminated line"),
+                Arguments.of("X: a\r\n", "unterminated header block"),
+                Arguments.of(" X: a\r\n", "whitespace before the first header line"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidLines")
+    void invalidLinesAreRefusedWithTheSameReasonAsBefore(String fields, String reason) {
+        HttpParseException e = assertThrows(HttpParseException.class, () -> response("HTTP/1.1 200 OK\r\n" + fields));
+        assertEquals(502, e.status());
+        assertEquals(reason, e.getMessage());
+    }
+}
