@@ -296,13 +296,16 @@ final class Exchange {
         upstreamActivityNanos = connectedNanos;
         handler.attach(this, outbound.isHead());
         upstream.write(outbound, upstream.voidPromise());
-        if (pending != null) {
+        boolean queued = pending != null && !pending.isEmpty();
+        if (queued) {
             Object msg;
             while ((msg = pending.poll()) != null) {
                 upstream.write(msg, upstream.voidPromise());
             }
         }
-        upstream.flush();
+        if (queued || !fe.inReadBatch()) {
+            upstream.flush(); // else the client's read batch ends with one flush (FrontendHandler.channelReadComplete)
+        }
         if (requestComplete) {
             markRequestSent();
         }
@@ -397,7 +400,11 @@ final class Exchange {
             pending.add(last);
             return;
         }
-        upstream.writeAndFlush(last, upstream.voidPromise());
+        if (fe.inReadBatch()) {
+            upstream.write(last, upstream.voidPromise()); // flushed once at the end of the client's read batch
+        } else {
+            upstream.writeAndFlush(last, upstream.voidPromise());
+        }
         markRequestSent();
     }
 

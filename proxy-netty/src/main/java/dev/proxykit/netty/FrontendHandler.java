@@ -57,6 +57,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private int blockers;
     private boolean closing;
     private boolean tunneling;
+    /**
+     * Set by every message the decoder hands on, cleared by the flush that must follow it: the one at the end of the
+     * socket's read batch ({@link #channelReadComplete}), or the one after requests the decoder held back are handed
+     * on ({@link #exchangeDone}). While it is set, writes upstream may leave the flush to that point.
+     */
+    private boolean readBatch;
 
     private LoopClock clock;
     private long activityNanos;
@@ -97,6 +103,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return absoluteAuthority;
     }
 
+    /** Whether a flush of the upstream follows anyway, at the end of the client's current read batch. */
+    boolean inReadBatch() {
+        return readBatch;
+    }
+
     /** Whether the connection closes after the current exchange. */
     boolean closing() {
         return closing;
@@ -129,6 +140,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readBatch = true;
         Exchange ex = exchange;
         if (msg instanceof ByteBuf) {
             if (ex != null) {
@@ -230,6 +242,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         activityNanos = clock.nanoTime();
+        readBatch = false;
         Exchange ex = exchange;
         if (ex != null) {
             ex.flushUpstream();
@@ -304,6 +317,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         activityNanos = clock.nanoTime();
         armTimer(activityNanos + engine.idleTimeoutNanos);
         decoder.resume();
+        if (readBatch) {
+            // pipelined requests handed on just now, outside a socket read: nothing else flushes what they wrote
+            readBatch = false;
+            Exchange next = exchange;
+            if (next != null) {
+                next.flushUpstream();
+            }
+        }
     }
 
     /** Closes once what was written has been flushed. */

@@ -17,7 +17,9 @@ import dev.proxykit.runtime.config.RetrySettings;
 import dev.proxykit.runtime.config.Timeouts;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.resolver.DefaultAddressResolverGroup;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How a large body flows through the real handler pipeline ({@link Exchange#onResponseContent},
+ * How bodies flow, and when connections are flushed, through the real handler pipeline. A request read in one batch
+ * goes upstream in one flush, at the end of the batch. How a large body flows ({@link Exchange#onResponseContent},
  * {@link Exchange#onRequestContent}), on {@link EmbeddedChannel}s with the engine's water marks: a piece that takes
  * the receiving connection past the high-water mark is flushed at once, inside the sender's read batch, and reading
  * the sender pauses only when the receiving socket does not take it.
@@ -55,6 +58,8 @@ class LargeBodyFlowTest {
     private final TestChannel client = new TestChannel();
     private final TestChannel upstream = new TestChannel();
     private AccessRecord record;
+    /** Flushes of the upstream connection. */
+    private int upstreamFlushes;
 
     /** An engine with one route to one upstream, a client connection, and a pooled connection to that upstream. */
     @BeforeEach
@@ -78,6 +83,13 @@ class LargeBodyFlowTest {
 
         UpstreamPool pool = engine.pool(client.eventLoop());
         BackendHandler backend = new BackendHandler(pool, route.target(origin));
+        upstream.pipeline().addLast("flushes", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                upstreamFlushes++;
+                ctx.flush();
+            }
+        });
         upstream.pipeline().addLast("encoder", new Http1Encoder());
         upstream.pipeline().addLast("decoder", Http1Decoder.forResponses(32768));
         upstream.pipeline().addLast("backend", backend);
@@ -112,6 +124,26 @@ class LargeBodyFlowTest {
     void uploadToAnUpstreamThatTakesNothingPausesTheClientUntilTheUpstreamDrains() {
         startUpload();
         endUpload(fillThenDrain(client, upstream));
+    }
+
+    @Test
+    void aRequestReadInOneBatchGoesUpstreamInOneFlush() {
+        read(client, "GET /small HTTP/1.1\r\nHost: proxy\r\n\r\n");
+        assertEquals(1, upstreamFlushes, "head and end of the request, one flush at the end of the read batch");
+        assertTrue(drainText(upstream).startsWith("GET /small HTTP/1.1\r\n"));
+    }
+
+    @Test
+    void aPipelinedRequestHeldBackIsFlushedWhenItsTurnComes() {
+        read(client, "GET /a HTTP/1.1\r\nHost: proxy\r\n\r\nGET /b HTTP/1.1\r\nHost: proxy\r\n\r\n");
+        assertEquals(1, upstreamFlushes);
+        String first = drainText(upstream);
+        assertTrue(first.startsWith("GET /a HTTP/1.1\r\n") && !first.contains("/b"), first);
+        read(upstream, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na");
+        assertTrue(drainText(client).endsWith("\r\n\r\na"));
+        // the second request is handed on outside any read of the client: it is flushed at once, and only once
+        assertEquals(2, upstreamFlushes);
+        assertTrue(drainText(upstream).startsWith("GET /b HTTP/1.1\r\n"));
     }
 
     /** A GET forwarded upstream, and the head of its 1 MiB answer forwarded to the client. */
