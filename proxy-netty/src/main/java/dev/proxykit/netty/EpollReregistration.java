@@ -2,12 +2,10 @@ package dev.proxykit.netty;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Works around a bug of Netty 4.2.18's epoll transport. When a channel's interest set becomes empty, its
@@ -25,53 +23,17 @@ final class EpollReregistration {
 
     /** {@code factory} (epoll's), with every registration its handlers make wrapped as described above. */
     static IoHandlerFactory wrap(IoHandlerFactory factory) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new Handler(factory.newHandler(executor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return factory.isChangingThreadSupported();
-            }
-        };
+        return ForwardingIoHandler.wrap(factory, Handler::new);
     }
 
-    private record Handler(IoHandler handler) implements IoHandler {
-        @Override
-        public void initialize() {
-            handler.initialize();
-        }
-
-        @Override
-        public int run(IoHandlerContext context) {
-            return handler.run(context);
-        }
-
-        @Override
-        public void prepareToDestroy() {
-            handler.prepareToDestroy();
-        }
-
-        @Override
-        public void destroy() {
-            handler.destroy();
+    private static final class Handler extends ForwardingIoHandler {
+        Handler(IoHandler handler) {
+            super(handler);
         }
 
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
             return new Registration(handler, handle, handler.register(handle));
-        }
-
-        @Override
-        public void wakeup() {
-            handler.wakeup();
-        }
-
-        @Override
-        public boolean isCompatible(Class<? extends IoHandle> handleType) {
-            return handler.isCompatible(handleType);
         }
     }
 

@@ -1,12 +1,9 @@
 package dev.proxykit.netty;
 
-import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * The time as an event loop sees it: read from the system clock once per turn of the loop (once per batch of ready
@@ -75,29 +72,18 @@ final class LoopClock {
 
     /** {@code factory}, with each of its loops reading this clock once per turn. */
     static IoHandlerFactory wrap(IoHandlerFactory factory) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new Turns(factory.newHandler(executor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return factory.isChangingThreadSupported();
-            }
-        };
+        return ForwardingIoHandler.wrap(factory, Turns::new);
     }
 
     /**
      * Starts a new turn of the clock before and after each run of the I/O handler (which waits for ready sockets
      * and handles them); the loop runs its tasks after it, in a turn of their own.
      */
-    private static final class Turns implements IoHandler {
-        private final IoHandler handler;
+    private static final class Turns extends ForwardingIoHandler {
         private LoopClock clock;
 
         Turns(IoHandler handler) {
-            this.handler = handler;
+            super(handler);
         }
 
         @Override
@@ -120,30 +106,10 @@ final class LoopClock {
         }
 
         @Override
-        public void prepareToDestroy() {
-            handler.prepareToDestroy();
-        }
-
-        @Override
         public void destroy() {
             clock.perTurn = false;
             clock.newTurn();
             handler.destroy();
-        }
-
-        @Override
-        public IoRegistration register(IoHandle handle) throws Exception {
-            return handler.register(handle);
-        }
-
-        @Override
-        public void wakeup() {
-            handler.wakeup();
-        }
-
-        @Override
-        public boolean isCompatible(Class<? extends IoHandle> handleType) {
-            return handler.isCompatible(handleType);
         }
     }
 }
