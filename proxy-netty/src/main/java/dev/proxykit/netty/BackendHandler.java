@@ -33,6 +33,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return ctx.channel();
     }
 
+    /**
+     * Where the exchange writes to the upstream on its hot path: this handler's context, so a write starts at the
+     * handler before it instead of walking from the pipeline's tail (nothing after this handler handles writes).
+     */
+    ChannelHandlerContext out() {
+        return ctx;
+    }
+
     UpstreamTarget target() {
         return target;
     }

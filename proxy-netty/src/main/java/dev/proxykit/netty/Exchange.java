@@ -295,16 +295,16 @@ final class Exchange {
         connectedNanos = clock.nanoTime();
         upstreamActivityNanos = connectedNanos;
         handler.attach(this, outbound.isHead());
-        upstream.write(outbound, upstream.voidPromise());
+        be.out().write(outbound, upstream.voidPromise());
         boolean queued = pending != null && !pending.isEmpty();
         if (queued) {
             Object msg;
             while ((msg = pending.poll()) != null) {
-                upstream.write(msg, upstream.voidPromise());
+                be.out().write(msg, upstream.voidPromise());
             }
         }
         if (queued || !fe.inReadBatch()) {
-            upstream.flush(); // else the client's read batch ends with one flush (FrontendHandler.channelReadComplete)
+            be.out().flush(); // else the client's read batch ends with one flush (FrontendHandler.channelReadComplete)
         }
         if (requestComplete) {
             markRequestSent();
@@ -368,11 +368,11 @@ final class Exchange {
             return;
         }
         writingUpstream = true;
-        upstream.write(content, upstream.voidPromise());
+        be.out().write(content, upstream.voidPromise());
         if (!upstream.isWritable()) {
             // past the high-water mark: send what is queued now, and stop reading the client only when the
             // upstream's socket does not take it (each pause and resume of reading costs an epoll_ctl)
-            upstream.flush();
+            be.out().flush();
             // a failed flush reports to the upstream's pipeline at once; a retry or a failure then dropped the
             // upstream (null) and unblocked the client, which must stay unblocked
             if (upstream != null && !upstream.isWritable()) {
@@ -401,9 +401,9 @@ final class Exchange {
             return;
         }
         if (fe.inReadBatch()) {
-            upstream.write(last, upstream.voidPromise()); // flushed once at the end of the client's read batch
+            be.out().write(last, upstream.voidPromise()); // flushed once at the end of the client's read batch
         } else {
-            upstream.writeAndFlush(last, upstream.voidPromise());
+            be.out().writeAndFlush(last, upstream.voidPromise());
         }
         markRequestSent();
     }
@@ -423,8 +423,8 @@ final class Exchange {
 
     /** Called at the end of each read batch of the client: pushes what was written upstream. */
     void flushUpstream() {
-        if (upstream != null) {
-            upstream.flush();
+        if (be != null) {
+            be.out().flush();
         }
     }
 
@@ -495,7 +495,7 @@ final class Exchange {
             h.add("Connection", "keep-alive");
         }
         res.bodyKind(out, res.contentLength());
-        client.write(res, client.voidPromise());
+        fe.out().write(res, client.voidPromise());
         responseStarted = true;
     }
 
@@ -506,11 +506,11 @@ final class Exchange {
         }
         responseBytes += content.readableBytes();
         writingClient = true;
-        client.write(content, client.voidPromise());
+        fe.out().write(content, client.voidPromise());
         if (!client.isWritable()) {
             // past the high-water mark: send what is queued now, within the read batch, and stop reading the
             // upstream only when the client's socket does not take it (each pause and resume costs an epoll_ctl)
-            client.flush();
+            fe.out().flush();
             if (!client.isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
             }
@@ -524,7 +524,7 @@ final class Exchange {
         }
         upstreamEndNanos = clock.nanoTime();
         responseDone = true;
-        client.writeAndFlush(last, client.voidPromise());
+        fe.out().writeAndFlush(last, client.voidPromise());
         BackendHandler handler = be;
         Channel ch = upstream;
         be = null;
@@ -543,7 +543,7 @@ final class Exchange {
     void onUpstreamReadComplete() {
         upstreamActivityNanos = clock.nanoTime();
         if (!batchFlushes) {
-            client.flush();
+            fe.out().flush();
         } else if (flushTimer == null) {
             flushTimer = client.eventLoop().schedule(this::flushClient, route.flushIntervalNanos, TimeUnit.NANOSECONDS);
         }

@@ -83,6 +83,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return channel;
     }
 
+    /**
+     * Where the exchange writes to the client on its hot path: this handler's context, so a write starts at the
+     * handler before it (the encoder) instead of walking from the pipeline's tail. Same effect as writing to the
+     * channel, as nothing after this handler handles writes.
+     */
+    ChannelHandlerContext out() {
+        return ctx;
+    }
+
     /** The clock of the connection's event loop. */
     LoopClock clock() {
         return clock;
