@@ -49,14 +49,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return pool;
     }
 
-    /** The connection's response decoder (looked up once: a pipeline lookup walks the handlers). */
+    /** The connection's response decoder. */
     Http1Decoder decoder() {
-        Http1Decoder d = decoder;
-        if (d == null) {
-            d = ctx.pipeline().get(Http1Decoder.class);
-            decoder = d;
-        }
-        return d;
+        return decoder;
     }
 
     long idleSince() {
@@ -81,6 +76,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(Http1Decoder.class); // added before this handler; looked up once
     }
 
     @Override
