@@ -21,6 +21,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamTarget target;
     private ChannelHandlerContext ctx;
     private Http1Decoder decoder;
+    private CodecLink out;
     private Exchange exchange;
     private long idleSince;
 
@@ -34,11 +35,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Where the exchange writes to the upstream on its hot path: this handler's context, so a write starts at the
-     * handler before it instead of walking from the pipeline's tail (nothing after this handler handles writes).
+     * Where the exchange writes to the upstream on its hot path: straight to the encoder ({@link CodecLink}); nothing
+     * after this handler handles writes.
      */
-    ChannelHandlerContext out() {
-        return ctx;
+    CodecLink out() {
+        return out;
     }
 
     UpstreamTarget target() {
@@ -77,6 +78,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.decoder = ctx.pipeline().get(Http1Decoder.class); // added before this handler; looked up once
+        this.out = CodecLink.link(ctx, this, decoder);
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.proxykit.netty;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.UncheckedBooleanSupplier;
@@ -45,10 +48,17 @@ final class ReadCounter implements RecvByteBufAllocator {
         return new Counting((ExtendedHandle) allocator.newHandle());
     }
 
-    private final class Counting extends DelegatingHandle implements ExtendedHandle {
+    /**
+     * Delegates by itself instead of extending {@code DelegatingHandle}: the epoll channel already wraps every handle
+     * in a {@code DelegatingHandle}, and sharing that class's call sites with the inner handle made them megamorphic
+     * (interface-dispatch stubs on every read, 0.7 % of the CPU of small requests, async-profiler).
+     */
+    private final class Counting implements ExtendedHandle {
+
+        private final ExtendedHandle handle;
 
         Counting(ExtendedHandle handle) {
-            super(handle);
+            this.handle = handle;
         }
 
         @Override
@@ -56,12 +66,57 @@ final class ReadCounter implements RecvByteBufAllocator {
             if (n > 0) {
                 bytes += n;
             }
-            super.lastBytesRead(n);
+            handle.lastBytesRead(n);
+        }
+
+        @Override
+        public int lastBytesRead() {
+            return handle.lastBytesRead();
+        }
+
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+            return handle.allocate(alloc);
+        }
+
+        @Override
+        public int guess() {
+            return handle.guess();
+        }
+
+        @Override
+        public void reset(ChannelConfig config) {
+            handle.reset(config);
+        }
+
+        @Override
+        public void incMessagesRead(int numMessages) {
+            handle.incMessagesRead(numMessages);
+        }
+
+        @Override
+        public void attemptedBytesRead(int n) {
+            handle.attemptedBytesRead(n);
+        }
+
+        @Override
+        public int attemptedBytesRead() {
+            return handle.attemptedBytesRead();
+        }
+
+        @Override
+        public boolean continueReading() {
+            return handle.continueReading();
         }
 
         @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
+            return handle.continueReading(maybeMoreDataSupplier);
+        }
+
+        @Override
+        public void readComplete() {
+            handle.readComplete();
         }
     }
 }

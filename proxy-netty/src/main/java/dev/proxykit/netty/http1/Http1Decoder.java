@@ -1,8 +1,13 @@
 package dev.proxykit.netty.http1;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes HTTP/1.x messages from bytes: a {@link RequestHead} or {@link ResponseHead}, then the body as retained
@@ -21,6 +26,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  */
 public final class Http1Decoder extends ChannelInboundHandlerAdapter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Http1Decoder.class);
+
     /** The longest chunk-size line accepted, extensions included. */
     static final int MAX_CHUNK_LINE = 4096;
 
@@ -32,6 +39,9 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
     private final long maxBody;
 
     private ChannelHandlerContext ctx;
+    /** The handler right after this decoder and its context, when it takes messages straight from it; else null. */
+    private ChannelInboundHandler next;
+    private ChannelHandlerContext nextCtx;
     private ByteBuf cumulation;
     private State state = State.HEAD;
     /** Bytes of the current head (from the reader index) already scanned for its end. */
@@ -122,7 +132,61 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         return rest;
     }
 
+    /**
+     * Hands every message from now on straight to {@code handler}, the handler right after this decoder in the
+     * pipeline, instead of through {@code fireChannelRead}: the same call the pipeline would make, without its context
+     * lookup, leak-detector touch and megamorphic dispatch per message. A throw from the handler goes to its {@code
+     * exceptionCaught}, as the pipeline would send it. Once {@code handlerCtx} is removed, messages take the pipeline
+     * again. Call on the event loop, only for the handler right after this one: the caller checks that.
+     */
+    public void deliverTo(ChannelHandlerContext handlerCtx, ChannelInboundHandler handler) {
+        this.nextCtx = requireNonNull(handlerCtx, "handlerCtx");
+        this.next = requireNonNull(handler, "handler");
+    }
+
+    /** Whether messages go straight to the handler named in {@link #deliverTo} (it is still in the pipeline). */
+    public boolean deliversDirectly() {
+        return next != null && !nextCtx.isRemoved();
+    }
+
+    private void emit(Object msg) {
+        ChannelInboundHandler h = next;
+        if (h == null || nextCtx.isRemoved()) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            h.channelRead(nextCtx, msg);
+        } catch (Throwable t) {
+            caught(h, t);
+        }
+    }
+
+    private void caught(ChannelInboundHandler h, Throwable t) {
+        try {
+            h.exceptionCaught(nextCtx, t);
+        } catch (Throwable t2) {
+            // as the pipeline does: log it, with the exception it was handling
+            LOG.warn("{} {}.exceptionCaught threw while handling {}", ctx.channel(), h.getClass().getSimpleName(),
+                    t, t2);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ pipeline
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ChannelInboundHandler h = next;
+        if (h == null || nextCtx.isRemoved()) {
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        try {
+            h.channelReadComplete(nextCtx);
+        } catch (Throwable t) {
+            caught(h, t);
+        }
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -137,7 +201,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf)) {
-            ctx.fireChannelRead(msg);
+            emit(msg);
             return;
         }
         ByteBuf in = (ByteBuf) msg;
@@ -168,7 +232,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         if (state == State.UNTIL_CLOSE) {
             state = State.HEAD;
             awaitingResponse = false;
-            ctx.fireChannelRead(LastChunk.EMPTY);
+            emit(LastChunk.EMPTY);
         }
         releaseCumulation();
         ctx.fireChannelInactive();
@@ -207,7 +271,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                         break;
                     case UNTIL_CLOSE:
                         ByteBuf all = cumulation.readRetainedSlice(cumulation.readableBytes());
-                        ctx.fireChannelRead(all);
+                        emit(all);
                         progress = true;
                         break;
                     case FAILED:
@@ -325,11 +389,11 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                 }
                 remaining = head.contentLength;
                 state = State.LENGTH;
-                ctx.fireChannelRead(head);
+                emit(head);
                 return;
             case CHUNKED:
                 state = State.CHUNK_SIZE;
-                ctx.fireChannelRead(head);
+                emit(head);
                 return;
             default:
                 endRequest(head);
@@ -339,8 +403,8 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
     private void endRequest(RequestHead head) {
         state = State.HEAD;
         paused = true;
-        ctx.fireChannelRead(head);
-        ctx.fireChannelRead(LastChunk.EMPTY);
+        emit(head);
+        emit(LastChunk.EMPTY);
     }
 
     private void onResponseHead(ResponseHead head) {
@@ -350,7 +414,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                 state = State.UPGRADED;
                 awaitingResponse = false;
             }
-            ctx.fireChannelRead(head);
+            emit(head);
             return;
         }
         switch (head.bodyKind) {
@@ -372,14 +436,14 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                 endResponse(head);
                 return;
         }
-        ctx.fireChannelRead(head);
+        emit(head);
     }
 
     private void endResponse(ResponseHead head) {
         state = State.HEAD;
         awaitingResponse = false;
-        ctx.fireChannelRead(head);
-        ctx.fireChannelRead(LastChunk.EMPTY);
+        emit(head);
+        emit(LastChunk.EMPTY);
     }
 
     private boolean decodeData() {
@@ -388,17 +452,17 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         remaining -= n;
         bodyBytes += n;
         if (remaining > 0) {
-            ctx.fireChannelRead(slice);
+            emit(slice);
             return true;
         }
         if (state == State.CHUNK_DATA) {
             state = State.CHUNK_END;
-            ctx.fireChannelRead(slice);
+            emit(slice);
             return true;
         }
         endMessage();
-        ctx.fireChannelRead(slice);
-        ctx.fireChannelRead(LastChunk.EMPTY);
+        emit(slice);
+        emit(LastChunk.EMPTY);
         return true;
     }
 
@@ -555,7 +619,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
             last = LastChunk.withTrailers(trailers);
         }
         endMessage();
-        ctx.fireChannelRead(last);
+        emit(last);
         return true;
     }
 
@@ -582,6 +646,6 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         if (cumulation != null) {
             cumulation.skipBytes(cumulation.readableBytes());
         }
-        ctx.fireChannelRead(new DecodeFailure(status, message, afterHead));
+        emit(new DecodeFailure(status, message, afterHead));
     }
 }
