@@ -12,6 +12,7 @@ import dev.proxykit.netty.http1.Http1Encoder;
 import dev.proxykit.netty.http1.LastChunk;
 import dev.proxykit.netty.http1.RequestHead;
 import dev.proxykit.netty.http1.ResponseHead;
+import dev.proxykit.testing.Written;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -84,16 +85,6 @@ class CodecLinkTest {
         ch.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1)); // read, then read complete
     }
 
-    private String written() {
-        StringBuilder b = new StringBuilder();
-        ByteBuf m;
-        while ((m = ch.readOutbound()) != null) {
-            b.append(m.toString(StandardCharsets.ISO_8859_1));
-            m.release();
-        }
-        return b.toString();
-    }
-
     private void respond() {
         HeaderBlock h = new HeaderBlock(1);
         h.add("Content-Length", "2");
@@ -120,7 +111,7 @@ class CodecLinkTest {
         assertOneRequestReceived();
         assertEquals(List.of("read", "read", "complete"), last.events);
         respond();
-        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", written());
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", Written.text(ch));
     }
 
     @Test
@@ -162,7 +153,7 @@ class CodecLinkTest {
 
         respond();
         assertEquals(List.of("ResponseHead", "ByteBuf", "LastChunk"), seen);
-        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", written());
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", Written.text(ch));
     }
 
     @Test
@@ -182,7 +173,7 @@ class CodecLinkTest {
         assertFalse(last.link.writesDirect());
         respond();
         assertEquals(3, seen.size());
-        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", written());
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", Written.text(ch));
     }
 
     @Test
