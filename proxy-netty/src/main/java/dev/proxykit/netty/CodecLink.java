@@ -74,13 +74,12 @@ final class CodecLink {
      * encoder fails the promise, as the pipeline does (a void promise sends it to {@code exceptionCaught}).
      */
     void write(Object msg, ChannelPromise promise) {
-        Http1Encoder e = encoder;
-        if (e == null || encoderCtx.isRemoved()) {
+        if (!direct()) {
             ctx.write(msg, promise);
             return;
         }
         try {
-            e.write(encoderCtx, msg, promise);
+            encoder.write(encoderCtx, msg, promise);
         } catch (Throwable t) {
             promise.tryFailure(t);
         }
@@ -88,11 +87,12 @@ final class CodecLink {
 
     /** Flushes as {@code ctx.flush()} would (the encoder passes flushes on). */
     void flush() {
-        if (encoder == null || encoderCtx.isRemoved()) {
-            ctx.flush();
-        } else {
-            encoderCtx.flush();
-        }
+        (direct() ? encoderCtx : ctx).flush();
+    }
+
+    /** Whether writes go straight to the encoder now: it was linked and is still in the pipeline. */
+    private boolean direct() {
+        return encoder != null && !encoderCtx.isRemoved();
     }
 
     void writeAndFlush(Object msg, ChannelPromise promise) {

@@ -146,12 +146,18 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
 
     /** Whether messages go straight to the handler named in {@link #deliverTo} (it is still in the pipeline). */
     public boolean deliversDirectly() {
-        return next != null && !nextCtx.isRemoved();
+        return direct() != null;
+    }
+
+    /** The handler that takes messages straight from this decoder, or null when they take the pipeline. */
+    private ChannelInboundHandler direct() {
+        ChannelInboundHandler h = next;
+        return h != null && !nextCtx.isRemoved() ? h : null;
     }
 
     private void emit(Object msg) {
-        ChannelInboundHandler h = next;
-        if (h == null || nextCtx.isRemoved()) {
+        ChannelInboundHandler h = direct();
+        if (h == null) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -176,8 +182,8 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ChannelInboundHandler h = next;
-        if (h == null || nextCtx.isRemoved()) {
+        ChannelInboundHandler h = direct();
+        if (h == null) {
             ctx.fireChannelReadComplete();
             return;
         }
