@@ -14,8 +14,10 @@ import java.nio.file.Path;
  * @param listPlugins {@code --list-plugins}
  * @param help        {@code --help} or {@code -h}
  * @param version     {@code --version}
+ * @param prepare     {@code --prepare}
  */
-record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins, boolean help, boolean version) {
+record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins, boolean help, boolean version,
+        boolean prepare) {
 
     /** Every option, as {@code --help} prints it. */
     static final String OPTIONS = String.join(System.lineSeparator(),
@@ -25,6 +27,8 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
             "      --demo          start two echo upstreams on 127.0.0.1:9292 and 127.0.0.1:9293 and the proxy on",
             "                      127.0.0.1:3000, round-robin across them; a --config file overrides the demo's settings",
             "      --list-plugins  list the plugins found (name, kind, version, source, description) and exit",
+            "      --prepare       run the proxy briefly on loopback ports, with its configuration and plugins, so that",
+            "                      the JVM records the class-data archive that makes later starts fast, and exit",
             "  -h, --help          print this help and exit",
             "      --version       print the version and exit");
 
@@ -41,6 +45,7 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
         boolean listPlugins = false;
         boolean help = false;
         boolean version = false;
+        boolean prepare = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String configValue = null;
@@ -68,6 +73,9 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
                 case "--version":
                     version = true;
                     break;
+                case "--prepare":
+                    prepare = true;
+                    break;
                 default:
                     if (arg.startsWith("--config=")) {
                         configValue = arg.substring("--config=".length());
@@ -88,7 +96,11 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
                 config = toPath(configValue);
             }
         }
-        return new CommandLine(config, check, demo, listPlugins, help, version);
+        if (prepare && (check || demo || listPlugins)) {
+            throw new UsageException("--prepare cannot be combined with "
+                    + (check ? "--check" : demo ? "--demo" : "--list-plugins") + " (expected: --prepare [--config FILE])");
+        }
+        return new CommandLine(config, check, demo, listPlugins, help, version, prepare);
     }
 
     private static Path toPath(String value) throws UsageException {

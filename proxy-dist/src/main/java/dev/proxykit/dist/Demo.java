@@ -50,12 +50,17 @@ final class Demo {
         if (overrides != null) {
             text.append("include required(file(").append(quote(overrides.toString())).append("))\n");
         }
-        if (properties.hasPath("proxykit")) {
-            // a second `proxykit` object merges into the first, key by key
-            text.append("proxykit ").append(properties.getConfig("proxykit").root()
-                    .render(ConfigRenderOptions.concise())).append('\n');
-        }
-        return text.toString();
+        return text.append(properties(properties)).toString();
+    }
+
+    /**
+     * The {@code proxykit.*} entries of {@code properties} as one HOCON line, {@code proxykit {...}}, that merges key
+     * by key into a {@code proxykit} object before it; empty when there are none.
+     */
+    static String properties(Config properties) {
+        return properties.hasPath("proxykit")
+                ? "proxykit " + properties.getConfig("proxykit").root().render(ConfigRenderOptions.concise()) + "\n"
+                : "";
     }
 
     /** What {@code --demo} prints once everything runs. */

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The launcher behind {@code bin/proxykit}:
- * {@code proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--help] [--version]}.
+ * {@code proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--prepare] [--help] [--version]}.
  *
  * <p>The installation folder ("home") is the system property {@code proxykit.home}, which {@code bin/proxykit} sets,
  * or the working directory. Without {@code --config} the configuration is {@code <home>/conf/proxykit.conf}.
@@ -116,6 +116,9 @@ public final class Main {
             if (command.check()) {
                 return check(settings, registry, command.demo() ? describeDemo(file) : file.toString());
             }
+            if (command.prepare()) {
+                return prepare(file, registry);
+            }
             return serve(settings, registry, command.demo());
         } catch (LaunchProblem e) {
             err.println("proxykit: " + e.getMessage());
@@ -134,7 +137,7 @@ public final class Main {
     /** What {@code --help} prints, and what a bad command line prints after its error. */
     String usage() {
         String n = System.lineSeparator();
-        return "usage: proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--help] [--version]" + n
+        return "usage: proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--prepare] [--help] [--version]" + n
                 + n
                 + "Runs the proxykit reverse proxy until SIGTERM or Ctrl-C, which stop it gracefully." + n
                 + n
@@ -223,6 +226,29 @@ public final class Main {
             }
             out.println(line.append(row[4]).toString().stripTrailing());
         }
+    }
+
+    /**
+     * {@code --prepare}: runs the proxy with the configuration file's settings on a free loopback port, in front of an
+     * echo upstream on another, sends it {@link Prepare#exercise a few requests} and stops it, so that the class-data
+     * archive that {@code bin/proxykit} has the JVM write as it exits holds what a start and its first requests load.
+     */
+    private int prepare(Path file, PluginRegistry registry) throws ConfigProblems {
+        int responses;
+        try (EchoServer upstream = EchoServer.start(0)) {
+            ProxySettings training = ConfigLoader.parse(
+                    Prepare.config(file, ConfigFactory.systemProperties(), upstream.port()), Prepare.ORIGIN, home);
+            try (ProxyServer server = ProxyServer.start(training, registry)) {
+                responses = Prepare.exercise(server.addresses().get(0));
+            }
+        } catch (StartupException e) {
+            return printProblems(e.problems());
+        } catch (IOException e) {
+            err.println("proxykit: --prepare: the training run failed: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        out.println("prepared: " + responses + " requests through the proxy and an echo upstream on loopback");
+        return EXIT_OK;
     }
 
     /**

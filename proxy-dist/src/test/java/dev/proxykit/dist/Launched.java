@@ -38,6 +38,12 @@ final class Launched implements AutoCloseable {
      * {@code javaOpts} as {@code JAVA_OPTS} (empty for none).
      */
     static Launched start(Path home, String javaOpts, String... args) throws IOException {
+        return start(home, Map.of(), javaOpts, args);
+    }
+
+    /** As {@link #start(Path, String, String...)}, with {@code env} added to the environment. */
+    static Launched start(Path home, Map<String, String> extraEnv, String javaOpts, String... args)
+            throws IOException {
         List<String> commandLine = new ArrayList<>();
         commandLine.add(home.resolve("bin/proxykit").toString());
         commandLine.addAll(List.of(args));
@@ -52,6 +58,7 @@ final class Launched implements AutoCloseable {
         if (!javaOpts.isEmpty()) {
             env.put("JAVA_OPTS", javaOpts);
         }
+        env.putAll(extraEnv);
         return new Launched(builder.start(), output.resolve("stdout"), output.resolve("stderr"),
                 String.join(" ", commandLine));
     }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -44,7 +45,8 @@ class LauncherIT {
         Launched help = Launched.run(home, "--help");
 
         assertEquals(0, help.exitValue(), help.describe());
-        for (String option : List.of("--config FILE", "--check", "--demo", "--list-plugins", "--help", "--version")) {
+        for (String option : List.of("--config FILE", "--check", "--demo", "--list-plugins", "--prepare", "--help",
+                "--version")) {
             assertTrue(help.stdout().contains(option), option + "\n" + help.describe());
         }
         assertTrue(help.stdout().contains(home.toRealPath().resolve("conf/proxykit.conf").toString()),
@@ -175,9 +177,7 @@ class LauncherIT {
 
     @Test
     void firstStartRecordsAClassDataArchiveThatLaterStartsMapAndTheReadyLineGivesTheStartUpTime() throws IOException {
-        Path conf = dir.resolve("cds.conf");
-        Files.writeString(conf, "proxykit {\n  listen = \"127.0.0.1:" + Installation.freePort() + "\"\n"
-                + "  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");
+        Path conf = listenOnlyConf("cds.conf");
         Launched.run(home, "--check", "--config", conf.toString());
         assertEquals(List.of(), archives(), "--check writes no archive");
 
@@ -190,15 +190,79 @@ class LauncherIT {
         List<Path> recorded = archives();
         assertEquals(1, recorded.size(), "written when the first server exits: " + recorded);
 
-        // -Xshare:on makes the JVM refuse to start unless it maps the archive
-        try (Launched second = Launched.start(home, "-Xshare:on", "--config", conf.toString())) {
-            second.awaitStdout("listening on");
-            assertEquals(0, second.terminate(), second.describe());
-        }
+        startAndStop(home, "-Xshare:on", conf); // the JVM refuses to start unless it maps the archive
         assertEquals(recorded, archives(), "the same archive, not recorded again");
     }
 
+    @Test
+    void prepareRecordsTheArchiveWithoutServingOrLoggingAccessesSoThatTheFirstStartMapsIt() throws IOException {
+        Launched prepare = Launched.run(home, "--prepare");
+
+        assertEquals(0, prepare.exitValue(), prepare.describe());
+        List<Path> recorded = archives();
+        assertEquals(1, recorded.size(), "written as --prepare exits: " + recorded + "\n" + prepare.describe());
+        assertTrue(prepare.stdout().contains("prepared: 32 requests through the proxy")
+                && prepare.stdout().contains("class-data archive recorded: " + recorded.get(0)), prepare.describe());
+        Path accessLog = home.resolve("logs/access.log");
+        assertEquals(List.of(), Files.exists(accessLog) ? Files.readAllLines(accessLog) : List.of(),
+                "the training requests stay out of the access log");
+
+        Path conf = listenOnlyConf("prepared.conf");
+        startAndStop(home, "-Xshare:on", conf); // the JVM refuses to start unless it maps the archive
+        assertEquals(recorded, archives(), "mapped, not recorded again");
+
+        Launched again = Launched.run(home, "--prepare");
+        assertEquals(0, again.exitValue(), again.describe());
+        assertEquals(recorded, archives(), "--prepare records the archive anew, under the same name");
+    }
+
+    @Test
+    void aCopyOfAnInstallationRecordsAnArchiveOfItsOwnInsteadOfKeepingOneItCannotMap()
+            throws IOException, InterruptedException {
+        assertEquals(0, Launched.run(home, "--prepare").exitValue());
+        List<Path> original = archives();
+        Path copy = dir.resolve("copy");
+        Process cp = new ProcessBuilder("cp", "-a", home.toString(), copy.toString()).inheritIO().start();
+        assertEquals(0, cp.waitFor(), "cp -a");
+        Path conf = listenOnlyConf("copy.conf");
+
+        // Java 17 maps an archive only for the folder its JARs were in when it was recorded
+        startAndStop(copy, "", conf);
+        List<Path> copied = archives(copy);
+        assertEquals(1, copied.size(), "the copied archive replaced by the copy's own: " + copied);
+        assertNotEquals(original.get(0).getFileName(), copied.get(0).getFileName());
+        startAndStop(copy, "-Xshare:on", conf);
+    }
+
+    @Test
+    void prepareWithClassDataSharingTurnedOffSaysSoAndExits1() throws IOException {
+        Launched prepare = Launched.start(home, Map.of("PROXYKIT_CDS", "off"), "", "--prepare");
+
+        assertEquals(1, prepare.awaitExit(), prepare.describe());
+        assertEquals(List.of("proxykit: --prepare records the class-data archive, which PROXYKIT_CDS=off turns off"),
+                prepare.stderrLines());
+        assertEquals(List.of(), archives());
+    }
+
+    /** A configuration that listens on a free port, with a route to an upstream that is never asked. */
+    private Path listenOnlyConf(String name) throws IOException {
+        return Files.writeString(dir.resolve(name), "proxykit {\n  listen = \"127.0.0.1:" + Installation.freePort()
+                + "\"\n  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");
+    }
+
+    /** Starts the installation at {@code home} with {@code conf}, waits for it to listen and stops it (exit 0). */
+    private static void startAndStop(Path home, String javaOpts, Path conf) throws IOException {
+        try (Launched proxy = Launched.start(home, javaOpts, "--config", conf.toString())) {
+            proxy.awaitStdout("listening on");
+            assertEquals(0, proxy.terminate(), proxy.describe());
+        }
+    }
+
     private List<Path> archives() throws IOException {
+        return archives(home);
+    }
+
+    private static List<Path> archives(Path home) throws IOException {
         try (java.util.stream.Stream<Path> files = Files.list(home.resolve("logs"))) {
             return files.filter(f -> f.getFileName().toString().endsWith(".jsa")).sorted().toList();
         }

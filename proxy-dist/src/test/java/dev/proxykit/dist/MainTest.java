@@ -27,8 +27,8 @@ class MainTest {
         assertEquals(0, run("--help"));
 
         String usage = out();
-        for (String option : List.of("--config FILE", "-c,", "--check", "--demo", "--list-plugins", "--help", "-h,",
-                "--version")) {
+        for (String option : List.of("--config FILE", "-c,", "--check", "--demo", "--list-plugins", "--prepare",
+                "--help", "-h,", "--version")) {
             assertTrue(usage.contains(option), option + " in " + usage);
         }
         assertTrue(usage.contains(home.resolve("conf").resolve("proxykit.conf").toString()), usage);
@@ -117,6 +117,43 @@ class MainTest {
         assertEquals(2, run("--demo", "--config", missing.toString()));
 
         assertTrue(err().contains("cannot read configuration file " + missing), err());
+    }
+
+    @Test
+    void prepareCannotBeCombinedWithCheckOrDemoAndExits2() {
+        assertEquals(2, run("--prepare", "--check"));
+        assertTrue(err().contains("--prepare cannot be combined with --check"), err());
+
+        assertEquals(2, run("--demo", "--prepare"));
+        assertTrue(err().contains("--prepare cannot be combined with --demo"), err());
+    }
+
+    @Test
+    void prepareRunsTheConfigurationsPluginsOnLoopbackPortsOfItsOwnAndNeverItsListenAddressOrUpstreams()
+            throws IOException {
+        // port 1 cannot be bound without privileges and nothing answers on port 9 (discard): the training run must
+        // replace both, or it fails
+        Path conf = Files.writeString(home.resolve("proxykit.conf"), String.join("\n",
+                "proxykit {",
+                "  listen = \"127.0.0.1:1\"",
+                "  workers = 1",
+                "  routes = [{ upstreams = [\"http://127.0.0.1:9\"], directors = [single-host] }]",
+                "}",
+                ""));
+
+        assertEquals(0, run("--prepare", "--config", conf.toString()), err());
+
+        assertTrue(out().contains("prepared: " + Prepare.CONNECTIONS * Prepare.REQUESTS_PER_CONNECTION
+                + " requests through the proxy and an echo upstream on loopback"), out());
+    }
+
+    @Test
+    void prepareWithAnInvalidConfigurationReportsItAndExits2() throws IOException {
+        Path conf = Files.writeString(home.resolve("bad.conf"), "proxykit { workers = many }\n");
+
+        assertEquals(2, run("--prepare", "--config", conf.toString()));
+
+        assertTrue(err().contains("workers") && err().contains("bad.conf:1"), err());
     }
 
     private int run(String... args) {
