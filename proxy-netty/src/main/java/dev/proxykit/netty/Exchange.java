@@ -485,9 +485,7 @@ final class Exchange {
         if (announcedTrailers != null && out == BodyKind.CHUNKED) {
             h.add("Trailer", announcedTrailers); // the trailers will follow: announce them again, like Go
         }
-        String contentType = h.get("Content-Type");
-        batchFlushes = route.flushIntervalNanos > 0 && in == BodyKind.LENGTH
-                && (contentType == null || !contentType.regionMatches(true, 0, "text/event-stream", 0, 17));
+        batchFlushes = route.flushIntervalNanos > 0 && in == BodyKind.LENGTH && !eventStream(h);
         clientKeepAlive = head.isKeepAlive() && out != BodyKind.UNTIL_CLOSE && !engine.draining && !fe.closing();
         if (!clientKeepAlive) {
             h.add("Connection", "close");
@@ -552,6 +550,12 @@ final class Exchange {
     private void flushClient() {
         flushTimer = null;
         client.flush();
+    }
+
+    /** Whether the response's Content-Type is {@code text/event-stream}: server-sent events are flushed at once. */
+    private static boolean eventStream(HeaderBlock h) {
+        String contentType = h.get("Content-Type");
+        return contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     /** The values of every field named {@code name}, joined with ", ", or null when there is none. */

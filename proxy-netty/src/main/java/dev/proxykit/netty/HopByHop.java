@@ -62,7 +62,10 @@ final class HopByHop {
             }
             anyFixed = true;
             if (fixed == CONNECTION) {
-                named = addNamedFields(h.value(i), named);
+                // the usual values name only fields removed anyway: no String made for them
+                if (!h.valueEqualsIgnoreCase(i, "keep-alive") && !h.valueEqualsIgnoreCase(i, "close")) {
+                    named = addNamedFields(h.value(i), named);
+                }
             } else if (fixed == UPGRADE) {
                 if (upgrade == null) {
                     upgrade = h.value(i);

@@ -35,7 +35,9 @@ final class Tries {
     private final UpstreamSet set;
     private final RetrySettings settings;
     private final boolean idempotent;
-    private final List<UpstreamTarget> tried = new ArrayList<>(2);
+    /** The first upstream tried; the later ones are in {@link #retried}, made at the first retry (most take none). */
+    private UpstreamTarget firstTried;
+    private List<UpstreamTarget> retried;
     private ArrayDeque<Object> replay;
     private long replayBytes;
     private boolean replayable;
@@ -111,7 +113,7 @@ final class Tries {
      * @param afterSend whether the failure happened after the request started going upstream
      */
     boolean mayRetry(boolean afterSend) {
-        if (current == null || tried.size() >= settings.attempts()) {
+        if (current == null || triedCount() >= settings.attempts()) {
             return false;
         }
         return !afterSend || replayable;
@@ -144,7 +146,7 @@ final class Tries {
                 break;
             }
             UpstreamTarget t = set.target(u);
-            if (t != null && !tried.contains(t)) {
+            if (t != null && !wasTried(t)) {
                 next = t;
             } else {
                 p.onComplete(u);
@@ -156,7 +158,7 @@ final class Tries {
             int start = live.length == 0 ? 0 : ThreadLocalRandom.current().nextInt(live.length);
             for (int i = 0; i < live.length && next == null; i++) {
                 UpstreamTarget t = live[(start + i) % live.length];
-                if (!tried.contains(t)) {
+                if (!wasTried(t)) {
                     next = t;
                 }
             }
@@ -180,7 +182,22 @@ final class Tries {
         current = t;
         picker = p;
         picked = u;
-        tried.add(t);
+        if (firstTried == null) {
+            firstTried = t;
+        } else {
+            if (retried == null) {
+                retried = new ArrayList<>(2);
+            }
+            retried.add(t);
+        }
+    }
+
+    private int triedCount() {
+        return firstTried == null ? 0 : 1 + (retried == null ? 0 : retried.size());
+    }
+
+    private boolean wasTried(UpstreamTarget t) {
+        return t.equals(firstTried) || retried != null && retried.contains(t);
     }
 
     /**
@@ -205,8 +222,15 @@ final class Tries {
 
     /** Every upstream tried, in order, as {@code host:port}. */
     List<String> tried() {
-        List<String> addresses = new ArrayList<>(tried.size());
-        for (UpstreamTarget t : tried) {
+        if (firstTried == null) {
+            return List.of();
+        }
+        if (retried == null) {
+            return List.of(firstTried.upstream.address());
+        }
+        List<String> addresses = new ArrayList<>(1 + retried.size());
+        addresses.add(firstTried.upstream.address());
+        for (UpstreamTarget t : retried) {
             addresses.add(t.upstream.address());
         }
         return addresses;

@@ -60,7 +60,7 @@ final class HeadParser {
         if (p == 0 || p >= lineEnd || b[p] != ' ') {
             throw bad("invalid method or separator in the request line");
         }
-        String method = ascii(b, 0, p);
+        String method = method(b, p);
         int targetStart = ++p;
         while (p < lineEnd && TARGET[b[p] & 0xFF]) {
             p++;
@@ -324,7 +324,8 @@ final class HeadParser {
                     throw invalidResponse("invalid character 0x" + Integer.toHexString(c) + " in the reason phrase");
                 }
             }
-            reason = new String(b, 13, lineEndExclusive - 13, StandardCharsets.ISO_8859_1);
+            reason = lineEndExclusive == 15 && b[13] == 'O' && b[14] == 'K'
+                    ? "OK" : new String(b, 13, lineEndExclusive - 13, StandardCharsets.ISO_8859_1);
         }
         HeaderBlock headers = new HeaderBlock(b, fieldLines(b, lineEnd + 1, len));
         parseLenientFields(b, lineEnd + 1, len, headers);
@@ -561,6 +562,29 @@ final class HeadParser {
 
     private static boolean isHexChar(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /** The usual methods, which {@link #method} returns without making a String. */
+    private static final String[] KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+
+    /** The method in {@code b[0, end)}: one of {@link #KNOWN_METHODS} when it is one (methods are case-sensitive). */
+    private static String method(byte[] b, int end) {
+        for (String known : KNOWN_METHODS) {
+            if (known.length() == end && startsWith(b, known)) {
+                return known;
+            }
+        }
+        return ascii(b, 0, end);
+    }
+
+    /** Whether {@code b} starts with the octets of {@code s} (one char each). */
+    private static boolean startsWith(byte[] b, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (b[i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String ascii(byte[] b, int from, int to) {

@@ -20,15 +20,16 @@ import java.util.List;
 public final class HeaderBlock implements Headers {
 
     private static final int[] NO_OFFSETS = new int[0];
-    private static final String[] NO_STRINGS = new String[0];
 
     private final byte[] raw;
     /** Four ints per field: name start, name length, value start, value length in {@link #raw}; -1 when added. */
     private int[] offsets;
-    /** Name strings: made lazily for received fields, given for added ones. */
-    private String[] names;
-    /** Value strings: made lazily for received fields, given for added or changed ones. */
-    private String[] values;
+    /**
+     * Two Strings per field, the name at {@code 2 * i} and the value at {@code 2 * i + 1}: made lazily for received
+     * fields, given for added or changed ones; {@code null} until the first String is (most exchanges never need
+     * one). As long as {@link #offsets} when not null, so that one capacity check covers both.
+     */
+    private String[] strings;
     private int size;
     private boolean readOnly;
 
@@ -39,10 +40,7 @@ public final class HeaderBlock implements Headers {
 
     HeaderBlock(byte[] raw, int capacity) {
         this.raw = raw;
-        int c = Math.max(capacity, 4);
-        this.offsets = new int[c * 4];
-        this.names = new String[c];
-        this.values = new String[c];
+        this.offsets = new int[Math.max(capacity, 4) * 4];
     }
 
     private HeaderBlock(HeaderBlock from) {
@@ -50,12 +48,11 @@ public final class HeaderBlock implements Headers {
         this.size = from.size;
         if (from.size == 0) {
             this.offsets = NO_OFFSETS;
-            this.names = NO_STRINGS;
-            this.values = NO_STRINGS;
         } else {
             this.offsets = Arrays.copyOf(from.offsets, from.size * 4 + 16);
-            this.names = Arrays.copyOf(from.names, from.size + 4);
-            this.values = Arrays.copyOf(from.values, from.size + 4);
+            if (from.strings != null) {
+                this.strings = Arrays.copyOf(from.strings, offsets.length / 2);
+            }
         }
     }
 
@@ -78,8 +75,10 @@ public final class HeaderBlock implements Headers {
         offsets[o + 1] = nameLength;
         offsets[o + 2] = valueStart;
         offsets[o + 3] = valueLength;
-        names[size] = null;
-        values[size] = null;
+        if (strings != null) {
+            strings[size * 2] = null;
+            strings[size * 2 + 1] = null;
+        }
         size++;
     }
 
@@ -91,11 +90,11 @@ public final class HeaderBlock implements Headers {
     @Override
     public String name(int index) {
         checkIndex(index);
-        String n = names[index];
+        String n = nameString(index);
         if (n == null) {
             int o = index * 4;
             n = new String(raw, offsets[o], offsets[o + 1], StandardCharsets.ISO_8859_1);
-            names[index] = n;
+            strings()[index * 2] = n;
         }
         return n;
     }
@@ -103,23 +102,33 @@ public final class HeaderBlock implements Headers {
     @Override
     public String value(int index) {
         checkIndex(index);
-        String v = values[index];
+        String v = valueString(index);
         if (v == null) {
             int o = index * 4;
             v = new String(raw, offsets[o + 2], offsets[o + 3], StandardCharsets.ISO_8859_1);
-            values[index] = v;
+            strings()[index * 2 + 1] = v;
         }
         return v;
     }
 
     /** Whether the field at {@code index} has the name {@code name}, ignoring case, without making a String. */
     public boolean nameEquals(int index, CharSequence name) {
-        String n = names[index];
+        String n = nameString(index);
         if (n != null) {
             return HeaderNames.equalsIgnoreCase(n, name);
         }
         int o = index * 4;
         return offsets[o + 1] == name.length() && rawEqualsIgnoreCase(offsets[o], name, name.length());
+    }
+
+    /** Whether the value of the field at {@code index} equals {@code s}, ignoring case, without making a String. */
+    public boolean valueEqualsIgnoreCase(int index, String s) {
+        checkIndex(index);
+        if (!rawValue(index)) {
+            return valueString(index).equalsIgnoreCase(s);
+        }
+        int o = index * 4;
+        return offsets[o + 3] == s.length() && rawEqualsIgnoreCase(offsets[o + 2], s, s.length());
     }
 
     /** Whether the value of the field at {@code index} is still the received one, in {@link #raw}. */
@@ -134,7 +143,7 @@ public final class HeaderBlock implements Headers {
     long contentLength(int index) {
         checkIndex(index);
         if (!rawValue(index)) {
-            byte[] v = values[index].getBytes(StandardCharsets.ISO_8859_1);
+            byte[] v = valueString(index).getBytes(StandardCharsets.ISO_8859_1);
             return HeadParser.parseContentLength(v, 0, v.length);
         }
         int start = offsets[index * 4 + 2];
@@ -148,7 +157,7 @@ public final class HeaderBlock implements Headers {
     boolean valueListContains(int index, String token) {
         checkIndex(index);
         if (!rawValue(index)) {
-            return HeaderNames.listContains(values[index], token);
+            return HeaderNames.listContains(valueString(index), token);
         }
         int p = offsets[index * 4 + 2];
         int end = p + offsets[index * 4 + 3];
@@ -178,7 +187,7 @@ public final class HeaderBlock implements Headers {
     /** The length of the name of the field at {@code index}, without making a String. */
     public int nameLength(int index) {
         checkIndex(index);
-        String n = names[index];
+        String n = nameString(index);
         return n != null ? n.length() : offsets[index * 4 + 1];
     }
 
@@ -187,7 +196,7 @@ public final class HeaderBlock implements Headers {
      * String.
      */
     public boolean nameStartsWith(int index, String prefix) {
-        String n = names[index];
+        String n = nameString(index);
         if (n != null) {
             return n.length() >= prefix.length() && n.regionMatches(true, 0, prefix, 0, prefix.length());
         }
@@ -268,8 +277,9 @@ public final class HeaderBlock implements Headers {
         int o = size * 4;
         offsets[o] = -1;
         offsets[o + 2] = -1;
-        names[size] = name;
-        values[size] = value;
+        String[] st = strings();
+        st[size * 2] = name;
+        st[size * 2 + 1] = value;
         size++;
     }
 
@@ -284,7 +294,7 @@ public final class HeaderBlock implements Headers {
             return this;
         }
         name(first); // keep the received spelling of the name
-        values[first] = value;
+        strings()[first * 2 + 1] = value;
         offsets[first * 4 + 2] = -1;
         removeFrom(name, first + 1);
         return this;
@@ -301,7 +311,7 @@ public final class HeaderBlock implements Headers {
         checkWritable();
         checkIndex(index);
         HeaderNames.checkValue(name(index), value);
-        values[index] = value;
+        strings()[index * 2 + 1] = value;
         offsets[index * 4 + 2] = -1;
     }
 
@@ -310,11 +320,12 @@ public final class HeaderBlock implements Headers {
         checkWritable();
         checkIndex(index);
         System.arraycopy(offsets, (index + 1) * 4, offsets, index * 4, (size - index - 1) * 4);
-        System.arraycopy(names, index + 1, names, index, size - index - 1);
-        System.arraycopy(values, index + 1, values, index, size - index - 1);
+        if (strings != null) {
+            System.arraycopy(strings, (index + 1) * 2, strings, index * 2, (size - index - 1) * 2);
+            strings[size * 2 - 2] = null;
+            strings[size * 2 - 1] = null;
+        }
         size--;
-        names[size] = null;
-        values[size] = null;
     }
 
     private boolean removeFrom(CharSequence name, int from) {
@@ -323,16 +334,17 @@ public final class HeaderBlock implements Headers {
             if (!nameEquals(i, name)) {
                 if (out != i) {
                     System.arraycopy(offsets, i * 4, offsets, out * 4, 4);
-                    names[out] = names[i];
-                    values[out] = values[i];
+                    if (strings != null) {
+                        strings[out * 2] = strings[i * 2];
+                        strings[out * 2 + 1] = strings[i * 2 + 1];
+                    }
                 }
                 out++;
             }
         }
         boolean removed = out != size;
-        for (int i = out; i < size; i++) {
-            names[i] = null;
-            values[i] = null;
+        if (strings != null) {
+            Arrays.fill(strings, out * 2, size * 2, null);
         }
         size = out;
         return removed;
@@ -362,14 +374,14 @@ public final class HeaderBlock implements Headers {
             if (offsets[o] >= 0) {
                 out.writeBytes(raw, offsets[o], offsets[o + 1]);
             } else {
-                out.writeCharSequence(names[i], StandardCharsets.ISO_8859_1);
+                out.writeCharSequence(strings[i * 2], StandardCharsets.ISO_8859_1);
             }
             out.writeByte(':');
             out.writeByte(' ');
             if (offsets[o + 2] >= 0) {
                 out.writeBytes(raw, offsets[o + 2], offsets[o + 3]);
             } else {
-                out.writeCharSequence(values[i], StandardCharsets.ISO_8859_1);
+                out.writeCharSequence(strings[i * 2 + 1], StandardCharsets.ISO_8859_1);
             }
             out.writeByte('\r');
             out.writeByte('\n');
@@ -402,20 +414,41 @@ public final class HeaderBlock implements Headers {
         int n = 0;
         for (int i = 0; i < size; i++) {
             int o = i * 4;
-            n += offsets[o] >= 0 ? offsets[o + 1] : names[i].length();
-            n += offsets[o + 2] >= 0 ? offsets[o + 3] : values[i].length();
+            n += offsets[o] >= 0 ? offsets[o + 1] : strings[i * 2].length();
+            n += offsets[o + 2] >= 0 ? offsets[o + 3] : strings[i * 2 + 1].length();
             n += 4;
         }
         return n;
     }
 
     private void ensureCapacity() {
-        if (size == names.length) {
+        if (size * 4 == offsets.length) {
             int c = Math.max(8, size * 2);
             offsets = Arrays.copyOf(offsets, c * 4);
-            names = Arrays.copyOf(names, c);
-            values = Arrays.copyOf(values, c);
+            if (strings != null) {
+                strings = Arrays.copyOf(strings, c * 2);
+            }
         }
+    }
+
+    /** The name String of the field at {@code index}, or {@code null} when none was made yet. */
+    private String nameString(int index) {
+        return strings == null ? null : strings[index * 2];
+    }
+
+    /** The value String of the field at {@code index}, or {@code null} when none was made yet. */
+    private String valueString(int index) {
+        return strings == null ? null : strings[index * 2 + 1];
+    }
+
+    /** {@link #strings}, made when first needed. */
+    private String[] strings() {
+        String[] st = strings;
+        if (st == null) {
+            st = new String[offsets.length / 2];
+            strings = st;
+        }
+        return st;
     }
 
     private void checkWritable() {

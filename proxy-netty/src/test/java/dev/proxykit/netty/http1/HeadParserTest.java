@@ -12,7 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Response heads: the one-pass reading of common lines and the line-by-line reading of the others agree. */
+/**
+ * Response heads: the one-pass reading of common lines and the line-by-line reading of the others agree; request
+ * lines keep their method and reason phrases exactly as received.
+ */
 class HeadParserTest {
 
     private static ResponseHead response(String head) throws HttpParseException {
@@ -56,5 +59,26 @@ class HeadParserTest {
         HttpParseException e = assertThrows(HttpParseException.class, () -> response("HTTP/1.1 200 OK\r\n" + fields));
         assertEquals(502, e.status());
         assertEquals(reason, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
+    void theMethodIsTheReceivedOneExactlyWhetherUsualOrNot(String method) throws HttpParseException {
+        byte[] b = (method + " /x HTTP/1.1\r\nHost: h\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(method, HeadParser.parseRequest(b, b.length).method());
+    }
+
+    static Stream<String> methods() {
+        return Stream.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get", "GETS", "GE", "PROPFIND",
+                "CONNECTX", "M-SEARCH");
+    }
+
+    @Test
+    void theReasonPhraseIsTheReceivedOne() throws HttpParseException {
+        assertEquals("OK", response("HTTP/1.1 200 OK\r\n\r\n").reason());
+        assertEquals("Ok", response("HTTP/1.1 200 Ok\r\n\r\n").reason());
+        assertEquals("OKAY", response("HTTP/1.1 200 OKAY\r\n\r\n").reason());
+        assertEquals("", response("HTTP/1.1 200\r\n\r\n").reason());
+        assertEquals("Not Found", response("HTTP/1.1 404 Not Found\r\n\r\n").reason());
     }
 }

@@ -96,4 +96,34 @@ class HeaderBlockTest {
         assertTrue(h.valueListContains(6, "CLOSE"));
         assertFalse(h.valueListContains(6, "keep-alive"));
     }
+
+    @Test
+    void valueEqualsIgnoreCaseReadsReceivedBytesAndChangedValues() throws HttpParseException {
+        HeaderBlock h = received("Connection: Keep-Alive\r\nX-A: close \r\nX-B: closed\r\n").copy();
+        assertTrue(h.valueEqualsIgnoreCase(1, "keep-alive"));
+        assertFalse(h.valueEqualsIgnoreCase(1, "close"));
+        assertTrue(h.valueEqualsIgnoreCase(2, "CLOSE"), "surrounding whitespace is not part of the value");
+        assertFalse(h.valueEqualsIgnoreCase(3, "close"), "a longer value");
+        h.setValue(3, "Close");
+        assertTrue(h.valueEqualsIgnoreCase(3, "close"));
+    }
+
+    @Test
+    void stringsMadeOrGivenSurviveCopiesRemovalsAndGrowth() throws HttpParseException {
+        HeaderBlock h = received("A: 1\r\nB: 2\r\nC: 3\r\n");
+        assertEquals("2", h.value(2), "a String made for a received field");
+        HeaderBlock copy = h.copy();
+        copy.setValue(3, "three");
+        copy.removeAt(1);
+        for (int i = 0; i < 20; i++) {
+            copy.add("X-" + i, "v" + i);
+        }
+        copy.remove("X-3");
+        assertTrue(encoded(copy).startsWith("Host: h\r\nB: 2\r\nC: three\r\nX-0: v0\r\n"), encoded(copy));
+        assertEquals("v19", copy.get("x-19"));
+        assertEquals(null, copy.get("x-3"));
+        assertEquals(22, copy.size());
+        assertEquals("3", h.get("C"), "the original keeps its value");
+        assertEquals(4, h.size());
+    }
 }
