@@ -238,15 +238,16 @@ final class Exchange {
                 }
             }
         }
+        // our names; values the parser checked (received X-Forwarded-For, Host) or that we made (address, scheme)
         if (fw.xForwardedFor()) {
             String ip = fe.clientIp();
-            h.set("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
+            h.setUnchecked("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
         }
         if (fw.xForwardedHost() && inbound.authority() != null) {
-            h.set("X-Forwarded-Host", inbound.authority());
+            h.setUnchecked("X-Forwarded-Host", inbound.authority());
         }
         if (fw.xForwardedProto()) {
-            h.set("X-Forwarded-Proto", inbound.scheme());
+            h.setUnchecked("X-Forwarded-Proto", inbound.scheme());
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.proxykit.netty.http1;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -547,13 +550,29 @@ final class HeadParser {
      * then takes 144 bytes of arrays instead of 432).
      */
     private static int fieldLines(byte[] b, int from, int len) {
-        int lines = 0;
-        for (int i = from; i < len; i++) {
+        return Math.max(0, countNewlines(b, from, len) - 1);
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+
+    /** How many {@code '\n'} are in {@code b[from, to)}: eight bytes at a time, then one by one. */
+    static int countNewlines(byte[] b, int from, int to) {
+        int n = 0;
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long x = (long) LONGS.get(b, i) ^ NEWLINES; // a '\n' byte becomes 0
+            // the high bit of each byte of t is set exactly when that byte of x is 0 (no carry crosses bytes)
+            long t = ~(((x & LOW7) + LOW7) | x | LOW7);
+            n += Long.bitCount(t);
+        }
+        for (; i < to; i++) {
             if (b[i] == '\n') {
-                lines++;
+                n++;
             }
         }
-        return Math.max(0, lines - 1);
+        return n;
     }
 
     private static boolean isDigit(byte c) {

@@ -3,6 +3,7 @@ package dev.proxykit.netty.http1;
 import dev.proxykit.api.HeaderNames;
 import dev.proxykit.api.Headers;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -288,16 +289,24 @@ public final class HeaderBlock implements Headers {
         checkWritable();
         HeaderNames.checkName(name);
         HeaderNames.checkValue(name, value);
+        setUnchecked(name, value);
+        return this;
+    }
+
+    /**
+     * As {@link #set}, for a name and value the engine knows to be valid (its own names; values it made or that
+     * the parser already checked); the block must be writable.
+     */
+    public void setUnchecked(String name, String value) {
         int first = indexOf(name, 0);
         if (first < 0) {
             addUnchecked(name, value);
-            return this;
+            return;
         }
         name(first); // keep the received spelling of the name
         strings()[first * 2 + 1] = value;
         offsets[first * 4 + 2] = -1;
         removeFrom(name, first + 1);
-        return this;
     }
 
     @Override
@@ -374,14 +383,14 @@ public final class HeaderBlock implements Headers {
             if (offsets[o] >= 0) {
                 out.writeBytes(raw, offsets[o], offsets[o + 1]);
             } else {
-                out.writeCharSequence(strings[i * 2], StandardCharsets.ISO_8859_1);
+                ByteBufUtil.writeAscii(out, strings[i * 2]); // one octet per char, as ISO-8859-1
             }
             out.writeByte(':');
             out.writeByte(' ');
             if (offsets[o + 2] >= 0) {
                 out.writeBytes(raw, offsets[o + 2], offsets[o + 3]);
             } else {
-                out.writeCharSequence(strings[i * 2 + 1], StandardCharsets.ISO_8859_1);
+                ByteBufUtil.writeAscii(out, strings[i * 2 + 1]);
             }
             out.writeByte('\r');
             out.writeByte('\n');

@@ -1,6 +1,7 @@
 package dev.proxykit.netty.http1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -47,9 +48,10 @@ public final class Http1Encoder extends ChannelOutboundHandlerAdapter {
         HeaderBlock h = req.headers();
         ByteBuf out = ctx.alloc().buffer(req.method().length() + req.target().length() + 16
                 + h.encodedSizeEstimate() + 32);
-        out.writeCharSequence(req.method(), StandardCharsets.ISO_8859_1);
+        // one octet per char, as ISO-8859-1, without Netty's charset comparisons of writeCharSequence
+        ByteBufUtil.writeAscii(out, req.method());
         out.writeByte(' ');
-        out.writeCharSequence(req.target(), StandardCharsets.ISO_8859_1);
+        ByteBufUtil.writeAscii(out, req.target());
         out.writeBytes(SP_HTTP11_CRLF);
         h.encode(out);
         chunked = req.bodyKind() == BodyKind.CHUNKED;
@@ -67,7 +69,7 @@ public final class Http1Encoder extends ChannelOutboundHandlerAdapter {
         int s = res.status();
         out.writeByte('0' + s / 100).writeByte('0' + s / 10 % 10).writeByte('0' + s % 10);
         out.writeByte(' ');
-        out.writeCharSequence(res.reason(), StandardCharsets.ISO_8859_1);
+        ByteBufUtil.writeAscii(out, res.reason());
         out.writeByte('\r').writeByte('\n');
         h.encode(out);
         if (!res.isInformational()) {

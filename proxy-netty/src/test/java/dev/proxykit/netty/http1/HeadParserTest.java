@@ -81,4 +81,25 @@ class HeadParserTest {
         assertEquals("", response("HTTP/1.1 200\r\n\r\n").reason());
         assertEquals("Not Found", response("HTTP/1.1 404 Not Found\r\n\r\n").reason());
     }
+
+    @Test
+    void newlinesAreCountedAtEveryOffsetAndLengthAndNoOtherByteCounts() {
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 2000; round++) {
+            byte[] b = new byte[random.nextInt(64)];
+            for (int i = 0; i < b.length; i++) {
+                // '\n' among its neighbours and the bytes a borrow or carry could confuse with it
+                byte[] choices = {'\n', '\n' + 1, '\n' - 1, 0, (byte) 0x8A, (byte) 0xFF, 'a', '\r'};
+                b[i] = choices[random.nextInt(choices.length)];
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int to = from + random.nextInt(b.length - from + 1);
+            int expected = 0;
+            for (int i = from; i < to; i++) {
+                expected += b[i] == '\n' ? 1 : 0;
+            }
+            assertEquals(expected, HeadParser.countNewlines(b, from, to), java.util.Arrays.toString(b) + " " + from
+                    + ".." + to);
+        }
+    }
 }
