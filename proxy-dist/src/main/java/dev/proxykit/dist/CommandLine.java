@@ -27,8 +27,8 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
             "      --demo          start two echo upstreams on 127.0.0.1:9292 and 127.0.0.1:9293 and the proxy on",
             "                      127.0.0.1:3000, round-robin across them; a --config file overrides the demo's settings",
             "      --list-plugins  list the plugins found (name, kind, version, source, description) and exit",
-            "      --prepare       run the proxy briefly on loopback ports, with its configuration and plugins, so that",
-            "                      the JVM records the class-data archive that makes later starts fast, and exit",
+            "      --prepare       run the proxy briefly on loopback ports with its configuration and plugins, so",
+            "                      that the JVM records the class-data archive that makes later starts fast; exit",
             "  -h, --help          print this help and exit",
             "      --version       print the version and exit");
 
@@ -97,8 +97,9 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
             }
         }
         if (prepare && (check || demo || listPlugins)) {
-            throw new UsageException("--prepare cannot be combined with "
-                    + (check ? "--check" : demo ? "--demo" : "--list-plugins") + " (expected: --prepare [--config FILE])");
+            String other = check ? "--check" : demo ? "--demo" : "--list-plugins";
+            throw new UsageException("--prepare cannot be combined with " + other
+                    + " (expected: --prepare [--config FILE])");
         }
         return new CommandLine(config, check, demo, listPlugins, help, version, prepare);
     }

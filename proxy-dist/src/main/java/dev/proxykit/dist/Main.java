@@ -137,7 +137,8 @@ public final class Main {
     /** What {@code --help} prints, and what a bad command line prints after its error. */
     String usage() {
         String n = System.lineSeparator();
-        return "usage: proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--prepare] [--help] [--version]" + n
+        return "usage: proxykit [--config FILE] [--check] [--demo] [--list-plugins] [--prepare] [--help] [--version]"
+                + n
                 + n
                 + "Runs the proxykit reverse proxy until SIGTERM or Ctrl-C, which stop it gracefully." + n
                 + n
