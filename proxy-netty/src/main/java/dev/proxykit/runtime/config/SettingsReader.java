@@ -185,11 +185,13 @@ final class SettingsReader {
         if (text == null) {
             return null;
         }
-        if (!TRANSPORTS.contains(text)) {
+        // "io-uring" is accepted too: every other name in the configuration is written with hyphens
+        String name = text.equals("io-uring") ? "io_uring" : text;
+        if (!TRANSPORTS.contains(name)) {
             problems.add(value.origin(), key, describe(value) + ConfigMessages.didYouMean(text, TRANSPORTS), expected);
             return null;
         }
-        return ProxySettings.TransportKind.valueOf(text.toUpperCase(Locale.ROOT));
+        return ProxySettings.TransportKind.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     private Path home(ConfigValue value, String key) {

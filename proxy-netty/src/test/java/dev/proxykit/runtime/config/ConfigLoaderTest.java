@@ -113,6 +113,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ioUringIsNamedWithAnUnderscoreOrAHyphen() throws Exception {
+        for (String name : List.of("io_uring", "io-uring")) {
+            ProxySettings settings = ConfigLoader.parse("proxykit { transport = " + name + ", " + ROUTES + " }",
+                    "test.conf", dir);
+            assertEquals(ProxySettings.TransportKind.IO_URING, settings.transport(), name);
+        }
+    }
+
+    @Test
     void everySettingCanBeSet() throws Exception {
         Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
         ProxySettings settings = ConfigLoader.load(Files.writeString(dir.resolve("all.conf"), """
@@ -298,7 +307,7 @@ class ConfigLoaderTest {
         List<String> problems = problems("""
                 proxykit {
                   workers = many
-                  transport = io-uring
+                  transport = io_urin
                   shutdown-grace-period = -1s
                   timeouts.connect = 0s
                   timeouts.idle = 5
@@ -315,7 +324,7 @@ class ConfigLoaderTest {
 
         assertEquals(List.of(
                 "test.conf:2: proxykit.workers: \"many\" (expected: 0 for one thread per CPU core, or 1 to 4096)",
-                "test.conf:3: proxykit.transport: \"io-uring\"; did you mean \"io_uring\"? (expected: auto | epoll |"
+                "test.conf:3: proxykit.transport: \"io_urin\"; did you mean \"io_uring\"? (expected: auto | epoll |"
                         + " io_uring | nio)",
                 "test.conf:4: proxykit.shutdown-grace-period: \"-1s\" (expected: 0s or a positive duration with a unit,"
                         + " such as 5s or 500ms (units: ns, us, ms, s, m, h, d))",
