@@ -28,7 +28,7 @@ class BodyStreamingIT {
 
     private static final int MIB = 1024 * 1024;
 
-    private static byte[] block(int i) {
+    static byte[] block(int i) {
         byte[] b = new byte[MIB];
         for (int k = 0; k < b.length; k += 4096) {
             b[k] = (byte) i;
@@ -37,7 +37,7 @@ class BodyStreamingIT {
         return b;
     }
 
-    private static String sha(int blocks) throws Exception {
+    static String sha(int blocks) throws Exception {
         MessageDigest d = TestUpstream.sha256();
         for (int i = 0; i < blocks; i++) {
             d.update(block(i));

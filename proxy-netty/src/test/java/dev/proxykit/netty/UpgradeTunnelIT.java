@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.proxykit.api.AccessRecord;
 import dev.proxykit.runtime.config.ProxySettings.TransportKind;
@@ -19,7 +18,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -67,6 +65,8 @@ class UpgradeTunnelIT {
         SPLICE(TransportKind.EPOLL, true),
         /** epoll with tunnel-splice off: buffers through the pipelines. */
         COPY(TransportKind.EPOLL, false),
+        /** io_uring (when configured), which copies: splice is an epoll feature. */
+        IO_URING(TransportKind.IO_URING, true),
         /** NIO, which cannot splice whatever the setting says. */
         NIO(TransportKind.NIO, true);
 
@@ -79,11 +79,7 @@ class UpgradeTunnelIT {
         }
 
         EngineHarness start(EngineHarness.RouteSpec route) throws Exception {
-            assumeTrue(this == NIO || Epoll.isAvailable(), "epoll is not available here");
-            return EngineHarness.start(List.of(route), s -> {
-                s.transport = transport;
-                s.tunnelSplice = tunnelSplice;
-            });
+            return TransportIT.start(transport, route, s -> s.tunnelSplice = tunnelSplice);
         }
 
         /** Fails unless the tunnels since {@code splicedBefore} spliced exactly when this relay should. */
