@@ -4,7 +4,8 @@
 #
 #   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--jit-warmup S] [--workers "1 2"]
 #                               [--bodies "13 64k 1m"] [--systems "origin nginx haproxy go-tuned go proxykit"]
-#                               [--access-log] [--dist DIR] [--rebuild] [--no-extra] [--keep] [--help]
+#                               [--access-log] [--transport auto|epoll|io_uring|nio] [--dist DIR] [--rebuild]
+#                               [--no-extra] [--keep] [--help]
 #
 # See proxy-bench/load/README.md for what it measures and how to read the table. Runs as root or with sudo for apt
 # (like .ci/run); everything it starts listens on 127.0.0.1 and is stopped on exit.
@@ -29,9 +30,10 @@ extra=1
 keep=0
 quick=0
 access_log=0
+transport=auto      # proxykit's transport setting (its default: epoll on Linux)
 
 usage() {
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
         --dist) dist=$2; shift ;;
         --rebuild) rebuild=1 ;;
         --access-log) access_log=1 ;;
+        --transport) transport=$2; shift ;;
         --no-extra) extra=0 ;;
         --keep) keep=1 ;;
         -h|--help) usage; exit 0 ;;
@@ -71,6 +74,9 @@ done
 for b in $bodies; do
     case $b in 13|64k|1m) ;; *) echo "compare.sh: unknown body: $b (expected: 13 64k 1m)" >&2; exit 2 ;; esac
 done
+case $transport in auto|epoll|io_uring|io-uring|nio) ;;
+    *) echo "compare.sh: unknown transport: $transport (expected: auto epoll io_uring nio)" >&2; exit 2 ;;
+esac
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -364,6 +370,7 @@ write_proxykit_conf() { # $1 = workers
 proxykit {
   listen = "127.0.0.1:${port[proxykit]}"
   workers = $1
+  transport = $transport
   shutdown-grace-period = 1s
   # as nginx's "keepalive 1024" here: up to 1024 idle upstream connections per event loop
   upstream-keepalive.max-idle-per-host = 1024
@@ -567,7 +574,29 @@ proxies=()
 for s in $systems; do
     [ "$s" = origin ] || proxies+=("$s")
 done
+# The order of the systems within a round. This machine's speed drifts and has slow patches lasting seconds, so
+# runs far apart in time differ more than runs side by side: proxykit runs right after nginx, the peer its goals are
+# set against, and every other round runs in the reverse order (A B C, C B A, A B C), so that a drift through a
+# round favours no system and each one goes first and last in turn.
+order=()
+for s in $systems; do
+    if [ "$s" = proxykit ] && [[ " $systems " == *" nginx "* ]]; then
+        continue
+    fi
+    order+=("$s")
+    if [ "$s" = nginx ] && [[ " $systems " == *" proxykit "* ]]; then
+        order+=(proxykit)
+    fi
+done
+round_order() { # $1 = round number, from 1: the systems in the order that round measures them
+    if [ $(($1 % 2)) = 1 ]; then
+        echo "${order[@]}"
+    else
+        printf '%s\n' "${order[@]}" | tac | paste -sd' '
+    fi
+}
 log "work folder $work; ports ${port[origin]}-${port[proxykit]}; $ncpu cores; rounds $rounds, ${duration}s runs"
+log "measured in the order: $(round_order 1) (odd rounds), $(round_order 2) (even rounds)"
 start_system origin 1
 
 first_workers=1
@@ -603,7 +632,7 @@ for w in $workers_list; do
     done
     for b in $bodies; do
         for r in $(seq "$rounds"); do
-            for s in $systems; do
+            for s in $(round_order "$r"); do
                 measure "c$connections" "$w" "$s" "$b" "$connections" "$duration"
             done
         done
@@ -613,10 +642,10 @@ for w in $workers_list; do
             warm "$s" upload 1
         done
         for r in $(seq "$rounds"); do
-            for s in $systems; do
+            for s in $(round_order "$r"); do
                 measure c1000 "$w" "$s" 13 1000 "$extra_duration"
             done
-            for s in $systems; do
+            for s in $(round_order "$r"); do
                 measure upload "$w" "$s" upload "$connections" "$extra_duration"
             done
         done
@@ -636,10 +665,12 @@ col() { awk -v c="$1" 'NF { print $c }'; }
 
 echo
 echo "proxykit load benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores, $(java -version 2>&1 | head -n 1)"
-echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medians of $rounds round(s), interleaved;"
+echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medians of $rounds round(s), interleaved"\
+" (order: $(round_order 1), and back);"
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
 echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
-echo "load average before: $load_begin, after: $load_end; access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off)"
+echo "load average before: $load_begin, after: $load_end; access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off);"\
+" proxykit transport = $transport"
 for n in "${startup_notes[@]}"; do
     echo "proxykit start-up, $n"
 done

@@ -104,6 +104,18 @@ class LoadBenchmarkScriptIT {
     }
 
     @Test
+    void measuresProxykitRightAfterNginxAndReversesTheOrderEveryOtherRound() {
+        assertTrue(err.contains("measured in the order: origin nginx proxykit haproxy go-tuned go (odd rounds),"
+                + " go go-tuned haproxy proxykit nginx origin (even rounds)"), err);
+        List<String> measured = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^== c64 +w=1 13 +(\\S+) ").matcher(err);
+        while (m.find()) {
+            measured.add(m.group(1));
+        }
+        assertEquals(List.of("origin", "nginx", "proxykit", "haproxy", "go-tuned", "go"), measured, err);
+    }
+
+    @Test
     void reportsProxykitStartUpTime() {
         assertTrue(out.matches("(?s).*proxykit start-up, workers=1: first 'listening on' \\d+ ms after launch.*"), out);
     }
