@@ -574,10 +574,9 @@ proxies=()
 for s in $systems; do
     [ "$s" = origin ] || proxies+=("$s")
 done
-# The order of the systems within a round. This machine's speed drifts and has slow patches lasting seconds, so
-# runs far apart in time differ more than runs side by side: proxykit runs right after nginx, the peer its goals are
-# set against, and every other round runs in the reverse order (A B C, C B A, A B C), so that a drift through a
-# round favours no system and each one goes first and last in turn.
+# The order of the systems in each round (A B C, A B C, ...). This machine's speed drifts and has slow patches lasting
+# seconds, so runs far apart in time differ more than runs side by side: proxykit runs right after nginx, the peer its
+# goals are set against.
 order=()
 for s in $systems; do
     if [ "$s" = proxykit ] && [[ " $systems " == *" nginx "* ]]; then
@@ -588,15 +587,8 @@ for s in $systems; do
         order+=(proxykit)
     fi
 done
-round_order() { # $1 = round number, from 1: the systems in the order that round measures them
-    if [ $(($1 % 2)) = 1 ]; then
-        echo "${order[@]}"
-    else
-        printf '%s\n' "${order[@]}" | tac | paste -sd' '
-    fi
-}
 log "work folder $work; ports ${port[origin]}-${port[proxykit]}; $ncpu cores; rounds $rounds, ${duration}s runs"
-log "measured in the order: $(round_order 1) (odd rounds), $(round_order 2) (even rounds)"
+log "each round measures, in this order: ${order[*]}"
 start_system origin 1
 
 first_workers=1
@@ -632,7 +624,7 @@ for w in $workers_list; do
     done
     for b in $bodies; do
         for r in $(seq "$rounds"); do
-            for s in $(round_order "$r"); do
+            for s in "${order[@]}"; do
                 measure "c$connections" "$w" "$s" "$b" "$connections" "$duration"
             done
         done
@@ -642,10 +634,10 @@ for w in $workers_list; do
             warm "$s" upload 1
         done
         for r in $(seq "$rounds"); do
-            for s in $(round_order "$r"); do
+            for s in "${order[@]}"; do
                 measure c1000 "$w" "$s" 13 1000 "$extra_duration"
             done
-            for s in $(round_order "$r"); do
+            for s in "${order[@]}"; do
                 measure upload "$w" "$s" upload "$connections" "$extra_duration"
             done
         done
@@ -666,7 +658,7 @@ col() { awk -v c="$1" 'NF { print $c }'; }
 echo
 echo "proxykit load benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ncpu cores, $(java -version 2>&1 | head -n 1)"
 echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medians of $rounds round(s), interleaved"\
-" (order: $(round_order 1), and back);"
+" (order: ${order[*]});"
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
 echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
 echo "load average before: $load_begin, after: $load_end; access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off);"\

@@ -33,7 +33,7 @@ class TransportIT {
 
     private static final int MIB = 1024 * 1024;
 
-    /** Starts the engine on {@code kind} (skipped, saying why, where this system lacks it), and checks it runs on it. */
+    /** Starts the engine on {@code kind} (skipped, saying why, where this system lacks it); checks it runs on it. */
     static EngineHarness start(TransportKind kind, EngineHarness.RouteSpec route,
                                Consumer<EngineHarness.Settings> settings) throws Exception {
         if (kind == TransportKind.EPOLL) {
