@@ -17,8 +17,8 @@ repo=$(cd "$here/../.." && pwd)
 # ------------------------------------------------------------------------------------------------ options
 rounds=3
 duration=3          # seconds of each measured wrk run
-warmup=4            # seconds of 13-byte warm-up per system and worker count (plus 1 s per other body)
-jit_warmup=24       # more seconds of warm-up for the JIT-compiled system (proxykit), before the common warm-up
+warmup=2            # seconds of 13-byte warm-up per system and worker count (plus 1 s per other body)
+jit_warmup=26       # more seconds of warm-up for the JIT-compiled system (proxykit), before the common warm-up
 extra_duration=2    # seconds of each 1,000-connection and upload run
 workers_list="1 2"
 bodies="13 64k 1m"
@@ -111,8 +111,9 @@ if [ -z "$dist" ]; then
         fi
     fi
     if [ -z "$dist" ] || [ "$rebuild" = 1 ] || [ "$stale" = 1 ]; then
-        log "building the distribution (mvn -B -q -DskipTests package -pl proxy-dist -am)"
-        (cd "$repo" && mvn -B -q -DskipTests package -pl proxy-dist -am >&2)
+        # without the build's own --prepare step: this script prepares its copy of the installation itself
+        log "building the distribution (mvn -B -q -DskipTests -Dproxykit.prepare.skip=true package -pl proxy-dist -am)"
+        (cd "$repo" && mvn -B -q -DskipTests -Dproxykit.prepare.skip=true package -pl proxy-dist -am >&2)
         dist=$(ls -d "$repo"/proxy-dist/target/proxykit-*/proxykit-* | head -n 1)
     else
         log "reusing the distribution $dist"
