@@ -112,7 +112,8 @@ if [ -z "$dist" ]; then
     fi
     if [ -z "$dist" ] || [ "$rebuild" = 1 ] || [ "$stale" = 1 ]; then
         # without the build's own --prepare step: this script prepares its copy of the installation itself
-        log "building the distribution (mvn -B -q -DskipTests -Dproxykit.prepare.skip=true package -pl proxy-dist -am)"
+        log "building the distribution (mvn -B -q -DskipTests -Dproxykit.prepare.skip=true package -pl proxy-dist" \
+            "-am)"
         (cd "$repo" && mvn -B -q -DskipTests -Dproxykit.prepare.skip=true package -pl proxy-dist -am >&2)
         dist=$(ls -d "$repo"/proxy-dist/target/proxykit-*/proxykit-* | head -n 1)
     else
@@ -662,8 +663,8 @@ echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medi
 " (order: ${order[*]});"
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
 echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
-echo "load average before: $load_begin, after: $load_end; access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off);"\
-" proxykit transport = $transport"
+echo "load average before: $load_begin, after: $load_end;"\
+" access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off); proxykit transport = $transport"
 for n in "${startup_notes[@]}"; do
     echo "proxykit start-up, $n"
 done
