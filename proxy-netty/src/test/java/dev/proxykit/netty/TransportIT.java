@@ -129,13 +129,14 @@ class TransportIT {
                 }
             });
             t.start();
-            RawHttpClient c = proxy.client();
-            c.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
-            assertTrue(requestSeen.await(5, TimeUnit.SECONDS), "the request reached the upstream");
-            c.close();
-            assertTrue(upstreamSawClose.await(5, TimeUnit.SECONDS), "the upstream connection was closed");
-            AccessRecord rec = proxy.accessLog().take(5);
-            assertEquals(499, rec.status());
+            try (RawHttpClient c = proxy.client()) { // closed again on a failed assertion; a second close does nothing
+                c.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+                assertTrue(requestSeen.await(5, TimeUnit.SECONDS), "the request reached the upstream");
+                c.close();
+                assertTrue(upstreamSawClose.await(5, TimeUnit.SECONDS), "the upstream connection was closed");
+                AccessRecord rec = proxy.accessLog().take(5);
+                assertEquals(499, rec.status());
+            }
             t.join(5_000);
         }
     }
