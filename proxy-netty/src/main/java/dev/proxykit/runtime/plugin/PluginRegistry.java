@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
 import dev.proxykit.api.AccessLogger;
 import dev.proxykit.api.AccessLoggerFactory;
+import dev.proxykit.api.AccessRecord;
 import dev.proxykit.api.Director;
 import dev.proxykit.api.DirectorFactory;
 import dev.proxykit.api.ErrorClassifier;
@@ -135,11 +136,42 @@ public final class PluginRegistry {
     }
 
     /**
-     * Builds the access logger {@code spec} names, for a route or ({@code route == null}) globally. Blocking.
+     * The access logger of {@code access-log = off} (nginx: {@code access_log off}): disabled, so the engine builds
+     * no record. {@code off} is a reserved name, not a plugin; a plugin of that name would never be reached.
+     */
+    public static final String ACCESS_LOG_OFF = "off";
+
+    private static final AccessLogger OFF = new AccessLogger() {
+        @Override
+        public void log(AccessRecord record) {
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "access-log = off";
+        }
+    };
+
+    /**
+     * Builds the access logger {@code spec} names, for a route or ({@code route == null}) globally; for
+     * {@link #ACCESS_LOG_OFF}, one that logs nothing. Blocking.
      *
      * @throws ConfigException as described on the class
      */
     public AccessLogger createAccessLogger(PluginSpec spec, String route) {
+        if (spec.type().equals(ACCESS_LOG_OFF)) {
+            if (!spec.settings().isEmpty()) {
+                String key = spec.path() + "." + spec.settings().root().keySet().iterator().next();
+                throw new PluginConfigException(spec.origin(), key, ConfigMessages.location(spec.origin()) + ": "
+                        + key + ": unknown key (access-log = off takes no settings)", null);
+            }
+            return OFF;
+        }
         return create(PluginKind.ACCESS_LOGGER, AccessLoggerFactory.class, spec, route, List.of(),
                 AccessLoggerFactory::create);
     }
@@ -201,7 +233,11 @@ public final class PluginRegistry {
         } else if (hint.isEmpty()) {
             hint = "; put a plugin that provides it in " + (pluginsDir == null ? "plugins-dir" : pluginsDir.toString());
         }
-        String available = names.isEmpty() ? "none" : String.join(", ", names.keySet());
+        List<String> offered = new ArrayList<>(names.keySet());
+        if (kind == PluginKind.ACCESS_LOGGER) {
+            offered.add(ACCESS_LOG_OFF);
+        }
+        String available = offered.isEmpty() ? "none" : String.join(", ", offered);
         return new PluginConfigException(spec.origin(), spec.path(), ConfigMessages.location(spec.origin()) + ": "
                 + spec.path() + ": no " + kind.displayName() + " plugin named \"" + spec.type() + "\" (available: "
                 + available + hint + ")", null);

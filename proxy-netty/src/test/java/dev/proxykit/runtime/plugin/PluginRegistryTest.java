@@ -1,6 +1,7 @@
 package dev.proxykit.runtime.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -709,6 +710,24 @@ class PluginRegistryTest {
         assertEquals(List.of(PluginKind.SELECTOR, PluginKind.ERROR_CLASSIFIER, PluginKind.ACCESS_LOGGER),
                 registry.plugins().stream().map(PluginInfo::kind).toList());
         assertEquals("always the first upstream", info(registry, "first").description());
+    }
+
+    @Test
+    void accessLogOffIsALoggerThatIsNeverEnabledAndTakesNoSettings() throws Exception {
+        install(kindsJar);
+        PluginRegistry registry = discover();
+
+        AccessLogger off = registry.createAccessLogger(route("    access-log = off").accessLog(), "r");
+        assertFalse(off.isEnabled(), "the engine builds no record for it");
+        assertSame(off, registry.createAccessLogger(route("    access-log = { type = off }").accessLog(), null));
+
+        PluginConfigException e = assertThrows(PluginConfigException.class, () -> registry.createAccessLogger(
+                route("    access-log = { type = off, format = json }").accessLog(), null));
+        assertTrue(e.getMessage().startsWith("test.conf:4: proxykit.routes[0].access-log.format: unknown key"
+                + " (access-log = off takes no settings)"), e.getMessage());
+        PluginConfigException unknown = assertThrows(PluginConfigException.class,
+                () -> registry.createAccessLogger(route("    access-log = nothing").accessLog(), null));
+        assertTrue(unknown.getMessage().contains("(available: quiet, off"), unknown.getMessage());
     }
 
     @Test
