@@ -245,6 +245,36 @@ class LauncherIT {
     }
 
     /** A configuration that listens on a free port, with a route to an upstream that is never asked. */
+    @Test
+    void theShippedLoggingIsSetUpInCodeAndAnEditedLogbackXmlIsWhatRuns() throws IOException {
+        Path conf = listenOnlyConf("logging.conf");
+        Pattern shippedConsole = Pattern.compile(
+                "(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main\\] proxykit - proxykit \\S+ listening on .*$");
+        Pattern shippedFile = Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) "
+                + "INFO  \\[main\\] proxykit - proxykit \\S+ listening on .*$");
+        try (Launched shipped = Launched.start(home, "-Dlogback.debug=true", "--config", conf.toString())) {
+            shipped.awaitStdout("listening on");
+            assertEquals(0, shipped.terminate(), shipped.describe());
+            assertTrue(shipped.stdout().contains("is the shipped logging configuration: set up in code by "
+                    + ShippedLogging.class.getName()), shipped.describe());
+            assertTrue(shippedConsole.matcher(shipped.stdout()).find(), shipped.describe());
+        }
+        assertTrue(shippedFile.matcher(Files.readString(home.resolve("logs/proxykit.log"))).find(),
+                "the ready line in logs/proxykit.log, in the file's own pattern");
+
+        Path xml = home.resolve("conf/logback.xml");
+        String edited = Files.readString(xml).replace("<pattern>%d{HH:mm:ss.SSS} %-5level",
+                "<pattern>EDITED %d{HH:mm:ss.SSS} %-5level");
+        assertNotEquals(Files.readString(xml), edited, "the console pattern is where the test expects it");
+        Files.writeString(xml, edited);
+        try (Launched custom = Launched.start(home, "", "--config", conf.toString())) {
+            custom.awaitStdout("listening on");
+            assertEquals(0, custom.terminate(), custom.describe());
+            assertTrue(Pattern.compile("(?m)^EDITED \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main\\] proxykit - proxykit \\S+ "
+                    + "listening on ").matcher(custom.stdout()).find(), custom.describe());
+        }
+    }
+
     private Path listenOnlyConf(String name) throws IOException {
         return Files.writeString(dir.resolve(name), "proxykit {\n  listen = \"127.0.0.1:" + Installation.freePort()
                 + "\"\n  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");

@@ -1,0 +1,155 @@
+package dev.proxykit.dist;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.ClassicConstants;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.hook.DefaultShutdownHook;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.OnConsoleStatusListener;
+import ch.qos.logback.core.util.ContextUtil;
+import ch.qos.logback.core.util.FileSize;
+import ch.qos.logback.core.util.StatusListenerConfigHelper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The shipped {@code conf/logback.xml}, set up in code: the same appenders, files, patterns, rolling policies, levels
+ * and shutdown hook, without logback's XML machinery (SAX, Joran's rules and model, bean introspection: about 0.15 s
+ * of a start pinned to one core of this 2-core machine, a sixth of it).
+ *
+ * <p>logback finds this class through {@code ServiceLoader} and asks it before its own configurators. It acts only
+ * when {@code -Dlogback.configurationFile} (which {@code bin/proxykit} always sets to {@code conf/logback.xml}) names a
+ * file whose bytes are exactly those of the shipped file, a copy of which this JAR holds. Any other case is left to
+ * logback, which then reads the file as its manual says: an edited {@code conf/logback.xml} is what runs, line for
+ * line. {@code ShippedLoggingTest} keeps the two set-ups equal.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
+public final class ShippedLogging extends ContextAwareBase implements Configurator {
+
+    /** The copy of {@code conf/logback.xml} in this JAR (the build copies the one file to both places). */
+    static final String SHIPPED_COPY = "logback.xml";
+
+    /** Creates the configurator; logback does, through {@code ServiceLoader}. */
+    public ShippedLogging() {
+    }
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        return configure(context, System.getProperty(ClassicConstants.CONFIG_FILE_PROPERTY),
+                System.getProperty("proxykit.home", "."));
+    }
+
+    /** {@link #configure(LoggerContext)} for the file {@code named} (may be null) and the installation {@code home}. */
+    ExecutionStatus configure(LoggerContext context, String named, String home) {
+        if (named == null || !isShipped(Path.of(named))) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
+        String debug = System.getProperty("logback.debug");
+        if (debug != null && !debug.isBlank() && !debug.equalsIgnoreCase("false") && !debug.equalsIgnoreCase("null")) {
+            // as logback does for a file: -Dlogback.debug=true prints its status messages
+            StatusListenerConfigHelper.addOnConsoleListenerInstance(context, new OnConsoleStatusListener());
+        }
+        addInfo(named + " is the shipped logging configuration: set up in code by " + getClass().getName());
+        apply(context, Path.of(home).resolve("logs").toString());
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Whether {@code file} holds exactly the shipped logging configuration. */
+    static boolean isShipped(Path file) {
+        try (InputStream shipped = ShippedLogging.class.getResourceAsStream(SHIPPED_COPY)) {
+            return shipped != null && Files.isRegularFile(file)
+                    && Arrays.equals(shipped.readAllBytes(), Files.readAllBytes(file));
+        } catch (IOException e) {
+            return false; // unreadable here: logback reads it itself and reports the problem
+        }
+    }
+
+    /** Sets up {@code context} as the shipped {@code conf/logback.xml} does, with {@code ${LOG_DIR}} = {@code logDir}. */
+    static void apply(LoggerContext context, String logDir) {
+        new ContextUtil(context).addOrReplaceShutdownHook(started(new DefaultShutdownHook(), context));
+
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setName("CONSOLE");
+        console.setEncoder(encoder(context, "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n"));
+        start(console, context);
+
+        Appender<ILoggingEvent> file = rollingFile(context, "FILE", logDir, "proxykit", "50MB", "1GB",
+                "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger - %msg%n");
+        Appender<ILoggingEvent> accessFile = rollingFile(context, "ACCESS_FILE", logDir, "access", "100MB", "2GB",
+                "%msg%n");
+
+        AsyncAppender access = new AsyncAppender();
+        access.setContext(context);
+        access.setName("ACCESS");
+        access.setQueueSize(8192);
+        access.setDiscardingThreshold(0);
+        access.setNeverBlock(true);
+        access.setIncludeCallerData(false);
+        access.addAppender(accessFile);
+        start(access, context);
+
+        Logger accessLogger = context.getLogger("proxykit.access");
+        accessLogger.setLevel(Level.INFO);
+        accessLogger.setAdditive(false);
+        accessLogger.addAppender(access);
+        context.getLogger("io.netty").setLevel(Level.WARN);
+        context.getLogger("proxykit.prepare").setLevel(Level.OFF);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(console);
+        root.addAppender(file);
+    }
+
+    private static Appender<ILoggingEvent> rollingFile(LoggerContext context, String name, String logDir, String base,
+                                                       String maxFileSize, String totalSizeCap, String pattern) {
+        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        appender.setContext(context);
+        appender.setName(name);
+        appender.setFile(logDir + "/" + base + ".log");
+        SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        policy.setContext(context);
+        policy.setFileNamePattern(logDir + "/" + base + ".%d{yyyy-MM-dd}.%i.log.gz");
+        policy.setMaxFileSize(FileSize.valueOf(maxFileSize));
+        policy.setMaxHistory(14);
+        policy.setTotalSizeCap(FileSize.valueOf(totalSizeCap));
+        policy.setParent(appender);
+        appender.setRollingPolicy(policy);
+        policy.start();
+        appender.setEncoder(encoder(context, pattern));
+        return start(appender, context);
+    }
+
+    private static PatternLayoutEncoder encoder(LoggerContext context, String pattern) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(pattern);
+        encoder.setCharset(StandardCharsets.UTF_8);
+        encoder.start();
+        return encoder;
+    }
+
+    private static <A extends Appender<ILoggingEvent>> A start(A appender, LoggerContext context) {
+        appender.setContext(context);
+        appender.start();
+        return appender;
+    }
+
+    private static DefaultShutdownHook started(DefaultShutdownHook hook, LoggerContext context) {
+        hook.setContext(context);
+        return hook;
+    }
+}
