@@ -106,6 +106,15 @@ final class Launched implements AutoCloseable {
         }
     }
 
+    /**
+     * The running process's command line, from {@code /proc} (Linux): {@code bin/proxykit} replaces itself with the
+     * JVM ({@code exec}), so these are the JVM's arguments.
+     */
+    List<String> commandLine() throws IOException {
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+        return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+    }
+
     /** Sends SIGTERM ({@link Process#destroy()}) and waits, bounded, for the exit status. */
     int terminate() {
         process.destroy();

@@ -275,6 +275,33 @@ class LauncherIT {
         }
     }
 
+    @Test
+    void theJvmGetsTheLaunchersProxyDefaultsAndJavaOptsComeLastSoTheyWin() throws IOException {
+        Path conf = listenOnlyConf("defaults.conf");
+        List<String> defaults = List.of("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:NewRatio=1",
+                "-XX:Tier4InvocationThreshold=25000", "-XX:Tier4MinInvocationThreshold=3000",
+                "-XX:Tier4CompileThreshold=75000", "-XX:Tier4BackEdgeThreshold=200000", "-XX:MaxDirectMemorySize=96m",
+                "-Dio.netty.allocator.lowMemory=false", "-XX:+ExitOnOutOfMemoryError");
+        try (Launched proxy = Launched.start(home, "", "--config", conf.toString())) {
+            proxy.awaitStdout("listening on");
+            List<String> args = proxy.commandLine();
+            assertTrue(args.containsAll(defaults), args.toString());
+            assertEquals("dev.proxykit.dist.Main", args.get(args.size() - 3), args.toString());
+            assertEquals(0, proxy.terminate(), proxy.describe());
+        }
+
+        String own = "-XX:+UseParallelGC -XX:Tier4InvocationThreshold=5000";
+        try (Launched proxy = Launched.start(home, own, "--config", conf.toString())) {
+            proxy.awaitStdout("listening on");
+            List<String> args = proxy.commandLine();
+            assertFalse(args.contains("-XX:+UseSerialGC") || args.contains("-XX:NewRatio=1"),
+                    "a collector chosen in JAVA_OPTS replaces the default one: " + args);
+            assertTrue(args.indexOf("-XX:Tier4InvocationThreshold=5000")
+                    > args.indexOf("-XX:Tier4InvocationThreshold=25000"), "JAVA_OPTS after the defaults: " + args);
+            assertEquals(0, proxy.terminate(), proxy.describe());
+        }
+    }
+
     private Path listenOnlyConf(String name) throws IOException {
         return Files.writeString(dir.resolve(name), "proxykit {\n  listen = \"127.0.0.1:" + Installation.freePort()
                 + "\"\n  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");
