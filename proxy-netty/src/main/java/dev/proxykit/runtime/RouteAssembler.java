@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -78,7 +79,8 @@ final class RouteAssembler {
         Assembly assembly = new Assembly(routes, defaultClassifier, defaultLogger, List.copyOf(a.loggers.values()));
         if (!a.problems.isEmpty()) {
             assembly.closeLoggers();
-            throw new StartupException(a.problems, null);
+            // a global plugin that cannot be built fails again for every route that inherits it: report it once
+            throw new StartupException(List.copyOf(new LinkedHashSet<>(a.problems)), null);
         }
         return assembly;
     }

@@ -240,6 +240,28 @@ class ProxyServerIT {
     }
 
     @Test
+    void aGlobalPluginThatCannotBeBuiltIsReportedOnceNotOncePerRoute() throws Exception {
+        ProxySettings settings = ConfigLoader.parse("""
+                proxykit {
+                  listen = "127.0.0.1:0"
+                  access-log = { type = off, format = json }
+                  error-classifier = no-such-classifier
+                  routes = [
+                    { match.path-prefix = "/a", upstreams = ["http://127.0.0.1:9"] }
+                    { upstreams = ["http://127.0.0.1:9"] }
+                  ]
+                }
+                """, "global.conf", null);
+        List<String> problems = ProxyServer.check(settings, PluginRegistry.discover(null, getClass().getClassLoader()));
+
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("global.conf:4: proxykit.error-classifier: no error classifier plugin"
+                + " named \"no-such-classifier\""), problems.get(0));
+        assertEquals("global.conf:3: proxykit.access-log.format: unknown key (access-log = off takes no settings)",
+                problems.get(1));
+    }
+
+    @Test
     void anAddressInUseIsAClearStartupError() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             ProxySettings settings = ConfigLoader.parse("proxykit { listen = \"127.0.0.1:" + taken.getLocalPort()
