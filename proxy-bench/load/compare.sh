@@ -4,7 +4,8 @@
 #
 #   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--jit-warmup S] [--workers "1 2"]
 #                               [--bodies "13 64k 1m"] [--systems "origin nginx haproxy go-tuned go proxykit"]
-#                               [--access-log] [--transport auto|epoll|io_uring|nio] [--dist DIR] [--rebuild]
+#                               [--access-log] [--forwarded] [--transport auto|epoll|io_uring|nio] [--dist DIR]
+#                               [--rebuild]
 #                               [--no-extra] [--keep] [--help]
 #
 # See proxy-bench/load/README.md for what it measures and how to read the table. Runs as root or with sudo for apt
@@ -30,6 +31,7 @@ extra=1
 keep=0
 quick=0
 access_log=0
+forwarded=0         # X-Forwarded-For/-Host/-Proto upstream: off for nginx, HAProxy and proxykit unless --forwarded
 transport=auto      # proxykit's transport setting (its default: epoll on Linux)
 
 usage() {
@@ -49,6 +51,7 @@ while [ $# -gt 0 ]; do
         --dist) dist=$2; shift ;;
         --rebuild) rebuild=1 ;;
         --access-log) access_log=1 ;;
+        --forwarded) forwarded=1 ;;
         --transport) transport=$2; shift ;;
         --no-extra) extra=0 ;;
         --keep) keep=1 ;;
@@ -211,6 +214,20 @@ nginx_access_log() { # $1 = name: the proxy under test logs each request only wi
         echo "access_log off;"
     fi
 }
+nginx_forwarded() { # the X-Forwarded-* headers proxykit adds by default, only with --forwarded
+    if [ "$forwarded" = 1 ]; then
+        echo '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+        echo '            proxy_set_header X-Forwarded-Host $host;'
+        echo '            proxy_set_header X-Forwarded-Proto $scheme;'
+    fi
+}
+haproxy_forwarded() {
+    if [ "$forwarded" = 1 ]; then
+        echo '    option forwardfor'
+        echo '    http-request set-header X-Forwarded-Host %[req.hdr(host)]'
+        echo '    http-request set-header X-Forwarded-Proto http'
+    fi
+}
 nginx_http_common() {
     cat <<EOF
     client_body_temp_path $work/tmp/$1-body;
@@ -284,6 +301,7 @@ $(nginx_http_common nginx)
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host \$host;
+$(nginx_forwarded)
             proxy_request_buffering off;
             proxy_max_temp_file_size 0;
         }
@@ -308,6 +326,7 @@ frontend fe
     default_backend origin
 backend origin
     http-reuse always
+$(haproxy_forwarded)
     server origin 127.0.0.1:${port[origin]} maxconn 8000
 EOF
 }
@@ -362,6 +381,8 @@ ln -s "$dist/plugins" "$pk_home/plugins"
 # the shipped logging configuration, unchanged (proxykit sets it up in code while it is the shipped file)
 cp "$dist/conf/logback.xml" "$pk_home/conf/logback.xml"
 write_proxykit_conf() { # $1 = workers
+    local fwd=false
+    [ "$forwarded" = 0 ] || fwd=true
     cat >"$pk_home/conf/proxykit.conf" <<EOF
 proxykit {
   listen = "127.0.0.1:${port[proxykit]}"
@@ -372,6 +393,8 @@ proxykit {
   upstream-keepalive.max-idle-per-host = 1024
   # without --access-log, none, as nginx's here (access_log off)
   access-log = $([ "$access_log" = 1 ] && echo combined || echo off)
+  # without --forwarded, the request goes upstream as nginx and HAProxy send it here: no X-Forwarded-* headers
+  forwarded { x-forwarded-for = $fwd, x-forwarded-host = $fwd, x-forwarded-proto = $fwd }
   routes = [
     { upstreams = ["http://127.0.0.1:${port[origin]}"] }
   ]
@@ -660,7 +683,9 @@ echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medi
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
 echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
 echo "load average before: $load_begin, after: $load_end;"\
-" access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off); proxykit transport = $transport"
+" access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off);"\
+" X-Forwarded-* upstream: $([ "$forwarded" = 1 ] && echo "on (nginx, HAProxy, proxykit; Go adds X-Forwarded-For in any case)" \
+    || echo "off (Go adds X-Forwarded-For in any case)"); proxykit transport = $transport"
 for n in "${startup_notes[@]}"; do
     echo "proxykit start-up, $n"
 done

@@ -118,6 +118,12 @@ class LoadBenchmarkScriptIT {
     }
 
     @Test
+    void saysThatNoProxyAddsForwardedHeadersButGoUnlessAsked() {
+        assertTrue(out.contains("access logs: off; X-Forwarded-* upstream: off (Go adds X-Forwarded-For in any case)"),
+                out);
+    }
+
+    @Test
     void reportsProxykitStartUpTime() {
         assertTrue(out.matches("(?s).*proxykit start-up, workers=1: first 'listening on' \\d+ ms after launch.*"), out);
     }
