@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -55,7 +56,7 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
 
     /** {@link #configure(LoggerContext)} for the file {@code named} (may be null) and the installation {@code home}. */
     ExecutionStatus configure(LoggerContext context, String named, String home) {
-        if (named == null || !isShipped(Path.of(named))) {
+        if (named == null || !isShipped(named)) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         String debug = System.getProperty("logback.debug");
@@ -68,13 +69,17 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** Whether {@code file} holds exactly the shipped logging configuration. */
-    static boolean isShipped(Path file) {
+    /**
+     * Whether the file {@code named} holds exactly the shipped logging configuration; false for anything else logback
+     * accepts there (a URL, a class-path resource), which logback then reads itself.
+     */
+    static boolean isShipped(String named) {
         try (InputStream shipped = ShippedLogging.class.getResourceAsStream(SHIPPED_COPY)) {
+            Path file = Path.of(named);
             return shipped != null && Files.isRegularFile(file)
                     && Arrays.equals(shipped.readAllBytes(), Files.readAllBytes(file));
-        } catch (IOException e) {
-            return false; // unreadable here: logback reads it itself and reports the problem
+        } catch (IOException | InvalidPathException e) {
+            return false; // unreadable here, or not a path: logback reads it itself and reports any problem
         }
     }
 

@@ -88,6 +88,8 @@ class ShippedLoggingTest {
         assertEquals(ExecutionStatus.INVOKE_NEXT_IF_ANY,
                 configurator.configure(context, home.resolve("absent.xml").toString(), home.toString()));
         assertEquals(ExecutionStatus.INVOKE_NEXT_IF_ANY, configurator.configure(context, null, home.toString()));
+        assertEquals(ExecutionStatus.INVOKE_NEXT_IF_ANY, configurator.configure(context, "bad\0path", home.toString()),
+                "not a path (logback also takes URLs and resources there)");
         assertEquals(ExecutionStatus.INVOKE_NEXT_IF_ANY, configurator.configure(context, home.toString(),
                 home.toString()), "a folder");
         assertFalse(context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().hasNext(), "set up nothing");
