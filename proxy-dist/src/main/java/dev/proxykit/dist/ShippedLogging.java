@@ -85,12 +85,15 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
 
     /** Sets up {@code context} as the shipped {@code conf/logback.xml} does, with {@code ${LOG_DIR}} = {@code logDir}. */
     static void apply(LoggerContext context, String logDir) {
-        new ContextUtil(context).addOrReplaceShutdownHook(started(new DefaultShutdownHook(), context));
+        DefaultShutdownHook hook = new DefaultShutdownHook();
+        hook.setContext(context);
+        new ContextUtil(context).addOrReplaceShutdownHook(hook);
 
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setContext(context);
         console.setName("CONSOLE");
         console.setEncoder(encoder(context, "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n"));
-        start(console, context);
+        console.start();
 
         Appender<ILoggingEvent> file = rollingFile(context, "FILE", logDir, "proxykit", "50MB", "1GB",
                 "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger - %msg%n");
@@ -105,7 +108,7 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         access.setNeverBlock(true);
         access.setIncludeCallerData(false);
         access.addAppender(accessFile);
-        start(access, context);
+        access.start();
 
         Logger accessLogger = context.getLogger("proxykit.access");
         accessLogger.setLevel(Level.INFO);
@@ -135,7 +138,8 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         appender.setRollingPolicy(policy);
         policy.start();
         appender.setEncoder(encoder(context, pattern));
-        return start(appender, context);
+        appender.start();
+        return appender;
     }
 
     private static PatternLayoutEncoder encoder(LoggerContext context, String pattern) {
@@ -145,16 +149,5 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         encoder.setCharset(StandardCharsets.UTF_8);
         encoder.start();
         return encoder;
-    }
-
-    private static <A extends Appender<ILoggingEvent>> A start(A appender, LoggerContext context) {
-        appender.setContext(context);
-        appender.start();
-        return appender;
-    }
-
-    private static DefaultShutdownHook started(DefaultShutdownHook hook, LoggerContext context) {
-        hook.setContext(context);
-        return hook;
     }
 }

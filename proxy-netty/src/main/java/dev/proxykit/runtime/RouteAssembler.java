@@ -18,10 +18,11 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds every route of a configuration: its plugin instances (through the registry), its upstream TLS context,
@@ -53,6 +54,8 @@ final class RouteAssembler {
     private final List<String> problems = new ArrayList<>();
     private final Map<PluginSpec, AccessLogger> loggers = new LinkedHashMap<>();
     private final Map<PluginSpec, ErrorClassifier> classifiers = new HashMap<>();
+    /** Specs that failed to build, reported once: a global one is not built and reported again for every route. */
+    private final Set<PluginSpec> failed = new HashSet<>();
     private final Map<TlsSettings, SslContext> tlsContexts = new HashMap<>();
 
     private RouteAssembler(ProxySettings settings, PluginRegistry registry) {
@@ -79,8 +82,7 @@ final class RouteAssembler {
         Assembly assembly = new Assembly(routes, defaultClassifier, defaultLogger, List.copyOf(a.loggers.values()));
         if (!a.problems.isEmpty()) {
             assembly.closeLoggers();
-            // a global plugin that cannot be built fails again for every route that inherits it: report it once
-            throw new StartupException(List.copyOf(new LinkedHashSet<>(a.problems)), null);
+            throw new StartupException(a.problems, null);
         }
         return assembly;
     }
@@ -116,7 +118,7 @@ final class RouteAssembler {
                 }
             }
         }
-        if (problems.size() != before) {
+        if (problems.size() != before || classifier == null || logger == null) {
             return null;
         }
         try {
@@ -129,12 +131,13 @@ final class RouteAssembler {
 
     private ErrorClassifier classifier(PluginSpec spec, String route) {
         ErrorClassifier c = classifiers.get(spec);
-        if (c == null) {
+        if (c == null && !failed.contains(spec)) {
             try {
                 c = registry.createErrorClassifier(spec, route);
                 classifiers.put(spec, c);
             } catch (ConfigException e) {
                 problems.add(e.getMessage());
+                failed.add(spec);
             }
         }
         return c;
@@ -142,12 +145,13 @@ final class RouteAssembler {
 
     private AccessLogger logger(PluginSpec spec, String route) {
         AccessLogger l = loggers.get(spec);
-        if (l == null) {
+        if (l == null && !failed.contains(spec)) {
             try {
                 l = registry.createAccessLogger(spec, route);
                 loggers.put(spec, l);
             } catch (ConfigException e) {
                 problems.add(e.getMessage());
+                failed.add(spec);
             }
         }
         return l;
