@@ -133,6 +133,8 @@ final class Exchange {
     /** Routes the request, picks an upstream, builds the outbound head, and asks for a connection. */
     void start() {
         if (head.method().equals("CONNECT")) {
+            // and close, as nginx does: a client that sends tunnel bytes at once must not have them read as requests
+            forceClose = true;
             respondLocally(405, Phase.CLIENT_READ, "method_not_allowed");
             return;
         }
@@ -176,13 +178,15 @@ final class Exchange {
         if (announcedTrailers != null && head.bodyKind() == BodyKind.CHUNKED) {
             h.add("Trailer", announcedTrailers); // still true of the chunked body sent upstream
         }
-        if (head.isHttp11() && upgradeValue != null && head.headers().containsToken("Connection", "upgrade")
-                && !HeaderNames.listContains(upgradeValue, "h2c")) {
-            upgradeProtocol = upgradeValue;
+        if (head.isHttp11() && upgradeValue != null && head.headers().containsToken("Connection", "upgrade")) {
+            upgradeProtocol = HeaderNames.listContains(upgradeValue, "h2c") ? withoutH2c(upgradeValue) : upgradeValue;
         }
         String absoluteAuthority = fe.absoluteAuthority();
         if (absoluteAuthority != null) {
             h.set("Host", absoluteAuthority);
+        } else if (inbound.authority() == null) {
+            // an HTTP/1.0 client sent no Host; HTTP/1.1 upstream needs one: the upstream's, as Go and nginx send
+            h.add("Host", upstreamPicked.authority());
         }
         forwardedHeaders(h);
         if (route.forwarded.via() != null) {
@@ -205,6 +209,21 @@ final class Exchange {
             h.add("Upgrade", upgradeProtocol);
         }
         return out;
+    }
+
+    /**
+     * An Upgrade list without {@code h2c} (cleartext HTTP/2, which the proxy does not speak upstream), or {@code null}
+     * when nothing else is offered: {@code h2c, websocket} still upgrades to WebSocket.
+     */
+    static String withoutH2c(String upgrade) {
+        StringBuilder kept = new StringBuilder(upgrade.length());
+        for (String protocol : upgrade.split(",")) {
+            String p = protocol.trim();
+            if (!p.isEmpty() && !p.equalsIgnoreCase("h2c")) {
+                kept.append(kept.length() == 0 ? "" : ", ").append(p);
+            }
+        }
+        return kept.length() == 0 ? null : kept.toString();
     }
 
     /** Framing headers belong to the proxy: whatever a director did, the upstream gets the body's true framing. */
@@ -487,7 +506,10 @@ final class Exchange {
             h.add("Trailer", announcedTrailers); // the trailers will follow: announce them again, like Go
         }
         batchFlushes = route.flushIntervalNanos > 0 && in == BodyKind.LENGTH && !eventStream(h);
-        clientKeepAlive = head.isKeepAlive() && out != BodyKind.UNTIL_CLOSE && !engine.draining && !fe.closing();
+        clientKeepAlive = head.isKeepAlive() && out != BodyKind.UNTIL_CLOSE && !engine.draining && !fe.closing()
+                // an answer before the body of an Expect: 100-continue request: the client may never send that body
+                // (RFC 9110 10.1.1), so say the connection closes, as Go's server does, rather than wait for it
+                && !(head.expectsContinue() && !requestComplete && !bodyless);
         if (!clientKeepAlive) {
             h.add("Connection", "close");
         } else if (!head.isHttp11()) {

@@ -176,15 +176,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String received = head.target();
         InetSocketAddress client = remote;
         String authority = head.headers().get("Host");
-        absoluteAuthority = null;
-        if (isAbsoluteForm(received)) {
+        absoluteAuthority = head.absoluteAuthority();
+        if (absoluteAuthority != null) {
             // RFC 9112 3.2.2: the target's authority wins over Host; the upstream gets origin-form
-            int start = received.indexOf("://") + 3;
-            int slash = received.indexOf('/', start);
-            int query = received.indexOf('?', start);
-            int end = slash < 0 ? (query < 0 ? received.length() : query) : (query < 0 ? slash : Math.min(slash, query));
-            absoluteAuthority = received.substring(start, end);
-            String rest = received.substring(end);
+            String rest = received.substring(received.indexOf("://") + 3 + absoluteAuthority.length());
             head.target(rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest);
             authority = absoluteAuthority;
         }
@@ -194,10 +189,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (exchange == ex && !ex.isEnded()) {
             armTimer(clock.nanoTime() + ex.idleTimeoutNanos());
         }
-    }
-
-    private static boolean isAbsoluteForm(String target) {
-        return target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8);
     }
 
     private void onDecodeFailure(DecodeFailure failure) {

@@ -79,15 +79,18 @@ final class HopByHop {
                 h.remove(name);
             }
         }
+        int keptTe = -1;
+        if (teTrailers) {
+            // the first TE field stays where it was, with the name as received, as TE: trailers
+            keptTe = h.indexOf("TE", 0);
+            h.setValue(keptTe, "trailers");
+        }
         if (anyFixed) {
             for (int i = h.size() - 1; i >= 0; i--) {
-                if (fixedIndex(h, i) >= 0) {
+                if (i != keptTe && fixedIndex(h, i) >= 0) {
                     h.removeAt(i);
                 }
             }
-        }
-        if (teTrailers) {
-            h.add("TE", "trailers");
         }
         return upgrade;
     }

@@ -86,11 +86,7 @@ class ConnectionBehaviourIT {
                 }
                 try (Socket second = server.accept()) {
                     accepted.incrementAndGet();
-                    TestUpstreamAccess.readHead(second.getInputStream());
-                    second.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    second.getOutputStream().flush();
-                    second.getInputStream().read();
+                    TestUpstreamAccess.answerOneHead(second, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
                 } catch (Exception e) {
                     // closed by the test
                 }
@@ -142,26 +138,20 @@ class ConnectionBehaviourIT {
                  EngineHarness p = EngineHarness.start(EngineHarness.route()
                          .upstream("http://127.0.0.1:" + server.getLocalPort()));
                  RawHttpClient c = p.client()) {
-                Thread t = new Thread(() -> {
-                    try (Socket s = server.accept()) {
-                        InputStream in = s.getInputStream();
-                        String head = new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1);
-                        OutputStream out = s.getOutputStream();
-                        if (head.contains("Expect: 100-continue")) {
-                            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                            out.flush();
-                        }
-                        byte[] body = in.readNBytes(5);
-                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
-                                + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                TestUpstreamAccess.acceptOne(server, s -> {
+                    InputStream in = s.getInputStream();
+                    String head = new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1);
+                    OutputStream out = s.getOutputStream();
+                    if (head.contains("Expect: 100-continue")) {
+                        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
-                        in.read();
-                    } catch (Exception e) {
-                        // closed by the test
                     }
+                    byte[] body = in.readNBytes(5);
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                            + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    in.read();
                 });
-                t.setDaemon(true);
-                t.start();
                 c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
                 assertEquals(100, c.read().status(), "the 100 reaches the client before it sends the body");
                 c.send("hello");
@@ -169,6 +159,25 @@ class ConnectionBehaviourIT {
                 assertEquals(200, r.status());
                 assertEquals("hello", r.bodyText());
             }
+        }
+    }
+
+    @Test
+    void aFinalAnswerBeforeTheBodyOfAnExpectContinueRequestSaysTheConnectionCloses() throws Exception {
+        // a raw upstream that refuses at once, without reading the body it was told would come
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness p = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()));
+             RawHttpClient c = p.client()) {
+            TestUpstreamAccess.acceptOne(server, s -> TestUpstreamAccess.answerOneHead(s,
+                    "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\nno"));
+            c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            RawHttpClient.Response r = c.read();
+            assertEquals(401, r.status());
+            assertEquals("close", r.header("Connection"),
+                    "RFC 9110 10.1.1: the client may skip the body, so its next request must go on a new connection");
+            c.send("hello"); // a client that sends the body anyway has it read and dropped, then the connection closes
+            assertTrue(c.isClosedByPeer(5000));
         }
     }
 
@@ -187,6 +196,32 @@ class ConnectionBehaviourIT {
 
     /** Access to the test upstream's head reader for hand-written upstreams. */
     static final class TestUpstreamAccess {
+        interface RawUpstream {
+            void serve(Socket s) throws Exception;
+        }
+
+        /** Accepts one connection on a daemon thread and lets {@code upstream} serve it. */
+        static void acceptOne(ServerSocket server, RawUpstream upstream) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    upstream.serve(s);
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Reads one request head (not its body), writes {@code response}, then waits for the proxy to close. */
+        static void answerOneHead(Socket s, String response) throws java.io.IOException {
+            readHead(s.getInputStream());
+            s.getOutputStream().write(response.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.getInputStream().read();
+        }
+
+
         static byte[] readHead(InputStream in) throws java.io.IOException {
             java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
             int last4 = 0;

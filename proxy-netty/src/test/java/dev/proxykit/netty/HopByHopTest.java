@@ -80,9 +80,9 @@ class HopByHopTest {
 
     @Test
     void aRequestKeepsTeTrailersFromAnyTeFieldAndAResponseDoesNot() {
-        HeaderBlock request = headers("TE", "gzip", "te", "deflate, trailers", "X-A", "1");
+        HeaderBlock request = headers("X-B", "0", "te", "gzip", "TE", "deflate, trailers", "X-A", "1");
         HopByHop.strip(request, true);
-        assertEquals(List.of("X-A", "TE"), names(request));
+        assertEquals(List.of("X-B", "te", "X-A"), names(request), "the first TE, in place, named as received");
         assertEquals("trailers", request.get("TE"));
         HeaderBlock response = headers("TE", "trailers", "X-A", "1");
         HopByHop.strip(response, false);

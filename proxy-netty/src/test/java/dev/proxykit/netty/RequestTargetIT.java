@@ -2,6 +2,7 @@ package dev.proxykit.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.proxykit.testing.EngineHarness;
 import dev.proxykit.testing.RawHttpClient;
@@ -11,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The request target goes upstream byte for byte (Go's router would clean it and redirect //a to /a), unless
- * merge-slashes is on; absolute-form is accepted and sent upstream in origin-form, never forward-proxied; CONNECT
- * is refused.
+ * merge-slashes is on; absolute-form is accepted and sent upstream in origin-form, never forward-proxied, and its
+ * authority must be a valid Host; other forms only where RFC 9112 allows them; CONNECT is refused and the connection
+ * closed.
  */
 class RequestTargetIT {
 
@@ -115,15 +117,46 @@ class RequestTargetIT {
     }
 
     @Test
-    void connectIsRefusedWith405() throws Exception {
+    void connectIsRefusedWith405AndTheConnectionClosedSoEarlyTunnelBytesAreNeverReadAsRequests() throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
              RawHttpClient c = proxy.client()) {
-            RawHttpClient.Response r = c.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+            c.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
+                    + "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+            RawHttpClient.Response r = c.read();
             assertEquals(405, r.status());
             assertEquals("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE", r.header("Allow"));
-            assertNull(up.pollRequest(100));
-            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status(), "the connection carries on");
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.isClosedByPeer(5000), "closed after the 405, as nginx does");
+            assertNull(up.pollRequest(200), "the bytes after the CONNECT head never reached an upstream");
+        }
+    }
+
+    @Test
+    void aTargetOfTheWrongFormOrAnAbsoluteFormAuthorityThatIsNoValidHostIsRefusedWith400() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()))) {
+            for (String target : List.of("x", "*", "example.com:80", "ftp://e.com/x", "http://u:p@example.com/abs",
+                    "http://good#@evil/x", "http://h:abc/x", "http:///x", "http://")) {
+                try (RawHttpClient c = proxy.client()) {
+                    assertEquals(400, c.exchange("GET " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n").status(),
+                            target);
+                }
+            }
+            assertNull(up.pollRequest(200), "none reached the upstream");
+        }
+    }
+
+    @Test
+    void anHttp10RequestWithoutHostGoesUpstreamWithTheUpstreamsAuthorityAsHost() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(200, c.exchange("GET /x HTTP/1.0\r\n\r\n").status());
+            TestUpstream.Request req = up.takeRequest(5);
+            assertEquals("GET /x HTTP/1.1", req.requestLine());
+            assertEquals("127.0.0.1:" + up.port(), req.header("Host"), "HTTP/1.1 upstream requests need a Host");
+            assertNull(req.header("X-Forwarded-Host"), "the client named no host");
         }
     }
 }

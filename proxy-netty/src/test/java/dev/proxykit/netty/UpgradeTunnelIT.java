@@ -54,7 +54,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Upgrades: after {@code 101 Switching Protocols} the exchange is a byte tunnel. A real WebSocket round trip,
  * half-close passed on each way, the idle timeout (and traffic that outlasts it), either side's close tearing down
- * the other, a large transfer arriving whole with exact counts; each with every relay. h2c never forwarded, and only
+ * the other, a large transfer arriving whole with exact counts; each with every relay. h2c never forwarded (taken out of an Upgrade list), and only
  * HTTP/1.1 requests upgrade.
  */
 class UpgradeTunnelIT {
@@ -503,8 +503,12 @@ class UpgradeTunnelIT {
             assertNull(req.header("Upgrade"));
             assertNull(req.header("HTTP2-Settings"));
             assertNull(req.header("Connection"));
-            c.exchange("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket, h2c\r\nConnection: Upgrade\r\n\r\n");
-            assertNull(up.takeRequest(5).header("Upgrade"), "not even in a list");
+            c.exchange("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c, websocket\r\nConnection: Upgrade\r\n\r\n");
+            TestUpstream.Request listed = up.takeRequest(5);
+            assertEquals("websocket", listed.header("Upgrade"), "h2c taken out of a list; the rest still offered");
+            assertEquals("Upgrade", listed.header("Connection"));
+            c.exchange("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: H2C , h2c\r\nConnection: Upgrade\r\n\r\n");
+            assertNull(up.takeRequest(5).header("Upgrade"), "nothing left to offer");
         }
     }
 

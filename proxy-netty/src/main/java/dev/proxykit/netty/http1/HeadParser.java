@@ -232,7 +232,44 @@ final class HeadParser {
         }
         boolean keepAlive = http11 ? !close : keepAliveToken && !close;
         return new RequestHead(method, target, http11, headers, body, body == BodyKind.LENGTH ? contentLength : -1,
-                keepAlive, expectContinue && http11, headLength);
+                keepAlive, expectContinue && http11, headLength, absoluteAuthority(method, target));
+    }
+
+    /**
+     * Checks the form of a request target (RFC 9112 3.2) and returns the authority of an absolute-form one, checked
+     * as a Host value (it replaces Host: RFC 9112 3.2.2), or {@code null}: origin-form {@code /path}; absolute-form
+     * with the {@code http} or {@code https} scheme and a non-empty host, no userinfo; {@code *} for OPTIONS only;
+     * anything goes for CONNECT, which the engine refuses.
+     */
+    private static String absoluteAuthority(String method, String target) throws HttpParseException {
+        if (target.charAt(0) == '/' || method.equals("CONNECT")) {
+            return null;
+        }
+        if (target.equals("*")) {
+            if (method.equals("OPTIONS")) {
+                return null;
+            }
+            throw bad("the target * is for OPTIONS only");
+        }
+        int start = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+                : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (start < 0) {
+            throw bad("invalid request target \"" + target + "\" (expected: /path, or http:// or https:// and a host)");
+        }
+        int end = start;
+        while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+            end++;
+        }
+        String authority = target.substring(start, end);
+        if (authority.isEmpty() || authority.charAt(0) == ':') {
+            throw bad("no host in the request target \"" + target + "\"");
+        }
+        try {
+            checkHost(authority);
+        } catch (HttpParseException e) {
+            throw bad("invalid authority in the request target \"" + target + "\"");
+        }
+        return authority;
     }
 
     /**
@@ -465,6 +502,7 @@ final class HeadParser {
                                                   boolean headRequest, int headLength) throws HttpParseException {
         long contentLength = -1;
         boolean hasCl = false;
+        boolean clToNormalise = false;
         boolean te = false;
         boolean lastChunked = false;
         boolean close = false;
@@ -475,6 +513,7 @@ final class HeadParser {
                 if (v < 0 || (hasCl && v != contentLength)) {
                     throw invalidResponse("invalid Content-Length \"" + headers.value(i) + "\"");
                 }
+                clToNormalise |= hasCl || headers.value(i).indexOf(',') >= 0;
                 contentLength = v;
                 hasCl = true;
             } else if (headers.nameEquals(i, "transfer-encoding")) {
@@ -491,15 +530,26 @@ final class HeadParser {
         BodyKind body;
         if (headRequest || status < 200 || status == 204 || status == 304) {
             body = BodyKind.NONE;
+            if (hasCl && (status < 200 || status == 204)) {
+                headers.remove("Content-Length"); // RFC 9110 8.6: never in a 1xx or 204; a next hop might believe it
+            } else if (clToNormalise) {
+                headers.setUnchecked("Content-Length", Long.toString(contentLength));
+            }
         } else if (te) {
             if (hasCl) {
-                headers.remove("Content-Length"); // Transfer-Encoding wins; never forward both (RFC 9112 6.3)
+                // Transfer-Encoding wins; never forward both, and never reuse a connection that sent both: RFC 9112
+                // 6.3 calls it a likely smuggling attempt
+                headers.remove("Content-Length");
                 contentLength = -1;
+                keepAlive = false;
             }
             body = lastChunked ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
             keepAlive &= lastChunked;
         } else if (hasCl) {
             body = BodyKind.LENGTH;
+            if (clToNormalise) {
+                headers.setUnchecked("Content-Length", Long.toString(contentLength)); // one field, one number
+            }
         } else {
             body = BodyKind.UNTIL_CLOSE;
             keepAlive = false;

@@ -622,6 +622,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                 failBody(e.getMessage());
                 return false;
             }
+            TrailerFields.removeForbidden(trailers);
             last = LastChunk.withTrailers(trailers);
         }
         endMessage();

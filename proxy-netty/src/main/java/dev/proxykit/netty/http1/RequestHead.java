@@ -16,11 +16,15 @@ public final class RequestHead {
     final boolean expectContinue;
     /** Length of the head in bytes, request line and final CRLF included. */
     final int headLength;
+    /** The authority of an absolute-form target, checked as a Host value; {@code null} for the other forms. */
+    final String absoluteAuthority;
 
     RequestHead(String method, String target, boolean http11, HeaderBlock headers, BodyKind bodyKind,
-                long contentLength, boolean keepAlive, boolean expectContinue, int headLength) {
+                long contentLength, boolean keepAlive, boolean expectContinue, int headLength,
+                String absoluteAuthority) {
         this.method = method;
         this.target = target;
+        this.absoluteAuthority = absoluteAuthority;
         this.http11 = http11;
         this.headers = headers;
         this.bodyKind = bodyKind;
@@ -41,6 +45,14 @@ public final class RequestHead {
 
     public void target(String newTarget) {
         this.target = newTarget;
+    }
+
+    /**
+     * The authority of an absolute-form target ({@code http://authority/path}), which RFC 9112 3.2.2 says replaces
+     * Host; the parser checked it as it checks a Host value. {@code null} for origin-, asterisk- and authority-form.
+     */
+    public String absoluteAuthority() {
+        return absoluteAuthority;
     }
 
     public boolean isHttp11() {

@@ -61,6 +61,27 @@ class HeadParserTest {
         assertEquals(reason, e.getMessage());
     }
 
+    @Test
+    void aResponseGoesOnWithOneContentLengthNumberAndNoneWhereItMustNotBe() throws HttpParseException {
+        ResponseHead list = response("HTTP/1.1 200 OK\r\ncontent-length: 2, 2\r\nX: 1\r\nContent-Length: 2\r\n\r\n");
+        assertEquals(List.of("content-length=2", "X=1"), fields(list.headers()), "one field, where it was, as named");
+        assertEquals(2, list.contentLength());
+        ResponseHead noContent = response("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX: 1\r\n\r\n");
+        assertEquals(List.of("X=1"), fields(noContent.headers()), "RFC 9110 8.6: no Content-Length in a 204");
+        assertEquals(BodyKind.NONE, noContent.bodyKind());
+        ResponseHead notModified = response("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n");
+        assertEquals(List.of("Content-Length=5"), fields(notModified.headers()), "a 304 may say how long it would be");
+    }
+
+    @Test
+    void aResponseWithBothLengthAndChunkedIsFramedByChunkedAndItsConnectionNotReused() throws HttpParseException {
+        ResponseHead r = response("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assertEquals(BodyKind.CHUNKED, r.bodyKind());
+        assertEquals(List.of("Transfer-Encoding=chunked"), fields(r.headers()));
+        assertEquals(false, r.isKeepAlive(), "RFC 9112 6.3: likely smuggling; the connection is not pooled again");
+        assertEquals(true, response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").isKeepAlive());
+    }
+
     @ParameterizedTest
     @MethodSource("methods")
     void theMethodIsTheReceivedOneExactlyWhetherUsualOrNot(String method) throws HttpParseException {

@@ -78,6 +78,43 @@ class Http1DecoderTest {
         ch.finishAndReleaseAll();
     }
 
+    /** RFC 9110 6.5.1: framing, routing, authentication and the like never travel as trailers, either way. */
+    @Test
+    void dropsFieldsThatMustNotBeTrailersInBothDirectionsAndKeepsTheOthers() {
+        String trailers = "X-Checksum: abc\r\nHost: evil\r\nContent-Length: 50\r\nauthorization: Bearer x\r\n"
+                + "Transfer-Encoding: gzip\r\nSet-Cookie: t=1\r\nX-Forwarded-For: 6.6.6.6\r\nTrailer: X\r\n"
+                + "grpc-status: 0\r\n\r\n";
+        EmbeddedChannel req = requests();
+        req.writeInbound(bytes("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                + trailers));
+        List<Object> out = drain(req);
+        assertEquals(3, out.size(), out.toString());
+        HeaderBlock kept = ((LastChunk) out.get(2)).trailers();
+        assertEquals("X-Checksum: abc, grpc-status: 0", kept.name(0) + ": " + kept.value(0) + ", " + kept.name(1)
+                + ": " + kept.value(1));
+        assertEquals(2, kept.size(), kept.toString());
+        req.finishAndReleaseAll();
+
+        EmbeddedChannel res = responses(false);
+        res.writeInbound(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n" + trailers));
+        out = drain(res);
+        assertEquals(3, out.size(), out.toString());
+        kept = ((LastChunk) out.get(2)).trailers();
+        assertEquals(2, kept.size(), kept.toString());
+        assertEquals("abc", kept.get("X-Checksum"));
+        assertEquals("0", kept.get("grpc-status"));
+        res.finishAndReleaseAll();
+    }
+
+    @Test
+    void aTrailerSectionOfForbiddenFieldsOnlyEndsLikeNone() {
+        EmbeddedChannel req = requests();
+        req.writeInbound(bytes("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nHost: evil\r\n\r\n"));
+        List<Object> out = drain(req);
+        assertSame(LastChunk.EMPTY, out.get(1), "nothing left to send as trailers");
+        req.finishAndReleaseAll();
+    }
+
     @Test
     void decodesAHeadArrivingOneByteAtATime() {
         EmbeddedChannel ch = requests();
@@ -133,6 +170,17 @@ class Http1DecoderTest {
         "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\n: empty name\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n",
+        // the target's form (RFC 9112 3.2), and the authority of an absolute-form target checked as a Host
+        "GET x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET example.com:80 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        "GET ftp://e.com/x HTTP/1.1\r\nHost: e.com\r\n\r\n",
+        "GET http://u:p@example.com/abs HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        "GET http://good#@evil/x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http://h:abc/x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:// HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET https://:443/x HTTP/1.1\r\nHost: h\r\n\r\n",
     })
     void refusesMalformedAndAmbiguousHeadsWith400(String request) {
         EmbeddedChannel ch = requests();
