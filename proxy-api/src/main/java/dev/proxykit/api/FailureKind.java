@@ -29,6 +29,10 @@ public enum FailureKind {
     INVALID_RESPONSE,
     /** A plugin (director, selector) threw. */
     PLUGIN_FAILURE,
+    /**
+     * The proxy closed the client connection because its shutdown grace period ran out before the exchange ended.
+     */
+    SHUTDOWN,
     /** Anything else: a bug or an unexpected I/O error. */
     INTERNAL
 }

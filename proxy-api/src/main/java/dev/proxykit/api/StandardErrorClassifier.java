@@ -17,6 +17,7 @@ final class StandardErrorClassifier implements ErrorClassifier {
     private static final Classification UPSTREAM_IDLE = new Classification(504, "upstream_idle_timeout");
     private static final Classification INVALID_RESPONSE = new Classification(502, "upstream_invalid_response");
     private static final Classification PLUGIN = new Classification(500, "plugin_failure");
+    private static final Classification SHUTDOWN = new Classification(503, "shutdown");
     private static final Classification INTERNAL = new Classification(500, "internal_error");
 
     /**
@@ -33,6 +34,7 @@ final class StandardErrorClassifier implements ErrorClassifier {
      * IDLE_TIMEOUT             408 client_timeout while reading the client, else 504 upstream_idle_timeout
      * INVALID_RESPONSE         502 upstream_invalid_response
      * PLUGIN_FAILURE           500 plugin_failure
+     * SHUTDOWN                 503 shutdown
      * INTERNAL                 500 internal_error
      * </pre>
      */
@@ -63,6 +65,8 @@ final class StandardErrorClassifier implements ErrorClassifier {
                 return INVALID_RESPONSE;
             case PLUGIN_FAILURE:
                 return PLUGIN;
+            case SHUTDOWN:
+                return SHUTDOWN;
             default:
                 return INTERNAL;
         }

@@ -22,6 +22,7 @@ class StandardErrorClassifierTest {
 
     static {
         TABLE.put(FailureKind.CLIENT_CLOSED, new Classification(499, "client_closed"));
+        TABLE.put(FailureKind.SHUTDOWN, new Classification(503, "shutdown"));
         TABLE.put(FailureKind.CLIENT_TIMEOUT, new Classification(408, "client_timeout"));
         TABLE.put(FailureKind.CLIENT_PROTOCOL_ERROR, new Classification(400, "bad_request"));
         TABLE.put(FailureKind.NO_UPSTREAM, new Classification(503, "no_live_upstream"));

@@ -57,6 +57,8 @@ final class Engine {
     final ChannelGroup clients;
     final AtomicLong connectionIds = new AtomicLong();
     volatile boolean draining;
+    /** Set when the shutdown grace period ran out, just before the remaining client connections are closed. */
+    volatile boolean graceElapsed;
 
     private final FastThreadLocal<UpstreamPool> pools = new FastThreadLocal<>();
 

@@ -452,7 +452,8 @@ final class Exchange {
         if (ended) {
             return;
         }
-        fail(currentPhase(true), FailureKind.CLIENT_CLOSED, cause);
+        // the proxy closing its connections when the shutdown grace period ran out is not the client's doing
+        fail(currentPhase(true), engine.graceElapsed ? FailureKind.SHUTDOWN : FailureKind.CLIENT_CLOSED, cause);
     }
 
     void onClientWritabilityChanged(boolean writable) {
@@ -644,9 +645,7 @@ final class Exchange {
         if (!reusedConnection || retried || responseHeadReceived || !bodyless || !requestComplete) {
             return false;
         }
-        String m = head.method();
-        return m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")
-                || head.headers().contains("Idempotency-Key") || head.headers().contains("X-Idempotency-Key");
+        return Tries.isIdempotent(head);
     }
 
     // ----------------------------------------------------------------------------------- retries (issue 5)
@@ -876,7 +875,8 @@ final class Exchange {
 
         dropUpstream();
         releasePending();
-        if (kind == FailureKind.CLIENT_CLOSED) {
+        if (kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN) {
+            // the client connection is gone or going: nothing more can be written to it
             status = st;
             clientKeepAlive = false;
             fe.closeNow();

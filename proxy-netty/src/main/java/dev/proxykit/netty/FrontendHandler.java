@@ -199,19 +199,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         // a head that could not be read: answer and close; nothing reached an upstream
         LOG.info("{} {}: {} {}", id, remote, failure.status(), failure.message());
+        int bodyBytes = ErrorResponses.write(channel, failure.status(), false, false);
         if (Exchange.isEnabled(engine.defaultAccessLogger, id)) {
-            logDecodeFailure(failure);
+            logDecodeFailure(failure, bodyBytes);
         }
-        ErrorResponses.write(channel, failure.status(), false, false);
         closeAfterFlush();
     }
 
-    private void logDecodeFailure(DecodeFailure failure) {
+    private void logDecodeFailure(DecodeFailure failure, int bodyBytes) {
         AccessRecord record = AccessRecord.builder()
                 .connectionId(id)
                 .startEpochMillis(clock.epochMillis())
                 .clientAddress(remote)
                 .status(failure.status())
+                .responseBodyBytes(bodyBytes)
                 .failure(Phase.CLIENT_READ, reasonFor(failure.status()))
                 .build();
         try {
@@ -423,7 +424,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             channel.close(); // connected and sent nothing: close quietly
             return;
         }
-        LOG.info("{} {}: request head not received within the client-header timeout", id, remote);
         DecodeFailure timeout = new DecodeFailure(408, "client-header timeout", false);
         onDecodeFailure(timeout);
     }

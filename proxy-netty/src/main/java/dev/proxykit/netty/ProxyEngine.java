@@ -203,6 +203,7 @@ public final class ProxyEngine {
         if (!clients.isEmpty()) {
             LOG.warn("shutdown grace period of {} elapsed with {} connection(s) still busy; closing them",
                     grace, clients.size());
+            engine.graceElapsed = true;
             clients.close().awaitUninterruptibly();
         }
         for (Route r : routes) {

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Timeouts, keep-alive, retries of stale pooled connections, 1xx, upgrades and HTTP/1.0 clients. */
 class ConnectionBehaviourIT {
@@ -62,8 +64,10 @@ class ConnectionBehaviourIT {
         }
     }
 
-    @Test
-    void aPooledConnectionTheUpstreamDropsUnansweredIsRetriedOnAFreshOneForAnIdempotentRequest() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "DELETE", "PUT"})
+    void aPooledConnectionTheUpstreamDropsUnansweredIsRetriedOnAFreshOneForAnIdempotentRequest(String method)
+            throws Exception {
         // connection 1 answers the first request, then reads the second and closes without a word (the race of a
         // keep-alive timeout on the upstream); connection 2 answers
         try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
@@ -94,8 +98,8 @@ class ConnectionBehaviourIT {
             upstream.setDaemon(true);
             upstream.start();
             assertEquals("one", c.exchange("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText());
-            assertEquals("two", c.exchange("GET /2 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText(),
-                    "the dropped pooled connection is not the client's problem");
+            assertEquals("two", c.exchange(method + " /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")
+                    .bodyText(), "the dropped pooled connection is not the client's problem: " + method);
             assertEquals(2, accepted.get());
             proxy.accessLog().take(5);
             AccessRecord second = proxy.accessLog().take(5);

@@ -78,6 +78,32 @@ class FailureAndLimitsIT {
     // --------------------------------------------------------------------------------------- classification
 
     @Test
+    void aHeadNotReceivedInTimeIsLoggedOnceWithTheBytesOfTheAnswer() throws Exception {
+        ListAppender<ILoggingEvent> connectionLog = new ListAppender<>();
+        connectionLog.start();
+        Logger logger = (Logger) LoggerFactory.getLogger("proxykit.connection");
+        logger.addAppender(connectionLog);
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.clientHeader = Duration.ofMillis(300));
+             RawHttpClient c = proxy.client()) {
+            c.send("GET / HTTP/1.1\r\nHo");
+            RawHttpClient.Response r = c.read();
+            assertEquals(408, r.status());
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(408, rec.status());
+            assertEquals(r.body().length, rec.responseBodyBytes(), "the error body counts as sent");
+            assertTrue(r.body().length > 0);
+            List<String> lines = new ArrayList<>();
+            connectionLog.list.forEach(e -> lines.add(e.getFormattedMessage()));
+            assertEquals(1, lines.size(), "one line for one event: " + lines);
+            assertTrue(lines.get(0).contains("408 client-header timeout"), lines.get(0));
+        } finally {
+            logger.detachAppender(connectionLog);
+        }
+    }
+
+    @Test
     void aResetBeforeTheResponseIs502() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              EngineHarness proxy = EngineHarness.start(EngineHarness.route()

@@ -15,6 +15,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The hot path end to end: real sockets, a real upstream, the engine without plugins or config files. */
@@ -333,6 +335,32 @@ class ProxyEngineIT {
             assertEquals(405, c.exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
                     .status());
             assertNull(up.pollRequest(100));
+        }
+    }
+
+    @Test
+    void anExchangeCutOffWhenTheGracePeriodRunsOutIsLoggedAsTheShutdownNotTheClient() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start("stuck", (req, res) -> {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                res.send(200, "too late");
+            })) {
+            EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+            try (RawHttpClient c = proxy.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+                up.takeRequest(5);
+                proxy.shutdown(Duration.ofMillis(300));
+                assertTrue(c.isClosedByPeer(5000));
+                AccessRecord rec = proxy.accessLog().take(5);
+                assertEquals(503, rec.status(), rec.toString());
+                assertEquals("shutdown", rec.failureReason(), "the proxy closed it, not the client (499)");
+            } finally {
+                release.countDown();
+            }
         }
     }
 
