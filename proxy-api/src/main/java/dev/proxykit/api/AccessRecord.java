@@ -162,7 +162,10 @@ public final class AccessRecord {
         return connectNanos;
     }
 
-    /** From sending the request upstream to receiving the response head, or -1. */
+    /**
+     * From sending the request upstream (its last byte; its first when the upstream answered before the request
+     * ended) to receiving the response head, or -1 when no head came.
+     */
     public long upstreamHeaderNanos() {
         return upstreamHeaderNanos;
     }

@@ -1021,8 +1021,9 @@ final class Exchange {
                 .attempts(attempts)
                 .totalNanos(now - startNanos)
                 .connectNanos(connectedNanos < 0 ? -1 : connectedNanos - acquireNanos)
-                .upstreamHeaderNanos(responseHeadNanos < 0 || requestSentNanos < 0 ? -1
-                        : Math.max(0, responseHeadNanos - requestSentNanos))
+                .upstreamHeaderNanos(responseHeadNanos < 0 || connectedNanos < 0 ? -1
+                        // an answer before the whole request went up counts from when it started going up
+                        : Math.max(0, responseHeadNanos - (requestSentNanos < 0 ? connectedNanos : requestSentNanos)))
                 .upstreamTotalNanos(upstreamEndNanos < 0 || connectedNanos < 0 ? -1 : upstreamEndNanos - connectedNanos)
                 .failure(failurePhase, failureReason)
                 .build();

@@ -182,6 +182,9 @@ class ConnectionBehaviourIT {
                     "RFC 9110 10.1.1: the client may skip the body, so its next request must go on a new connection");
             c.send("hello"); // a client that sends the body anyway has it read and dropped, then the connection closes
             assertTrue(c.isClosedByPeer(5000));
+            AccessRecord rec = p.accessLog().take(5);
+            assertEquals(401, rec.status());
+            assertTrue(rec.upstreamHeaderNanos() >= 0, "an answer before the body still has an upstream header time");
         }
     }
 
