@@ -166,9 +166,15 @@ final class SettingsReader {
             String text = (String) entry.unwrapped();
             try {
                 InetSocketAddress address = ListenAddress.parse(text);
+                InetSocketAddress overlapped = overlapped(address, addresses);
                 if (addresses.contains(address)) {
                     problems.add(entry.origin(), entryKey, describe(entry) + " is listed twice",
                             "each address once");
+                } else if (overlapped != null) {
+                    problems.add(entry.origin(), entryKey, describe(entry) + " overlaps "
+                            + overlapped.getHostString() + ":" + overlapped.getPort() + " listed before it (every "
+                            + "interface includes the other; the second could not be bound)",
+                            "one of them, or different ports");
                 } else {
                     addresses.add(address);
                 }
@@ -177,6 +183,20 @@ final class SettingsReader {
             }
         }
         return addresses;
+    }
+
+    /** An address of {@code before} on the same (fixed) port when either of the two is a wildcard, or null. */
+    private static InetSocketAddress overlapped(InetSocketAddress address, List<InetSocketAddress> before) {
+        if (address.getPort() == 0) {
+            return null; // a port of the kernel's choosing each
+        }
+        for (InetSocketAddress other : before) {
+            if (other.getPort() == address.getPort()
+                    && (other.getAddress().isAnyLocalAddress() || address.getAddress().isAnyLocalAddress())) {
+                return other;
+            }
+        }
+        return null;
     }
 
     private ProxySettings.TransportKind transport(ConfigValue value, String key) {

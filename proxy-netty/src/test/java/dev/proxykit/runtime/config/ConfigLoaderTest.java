@@ -230,7 +230,12 @@ class ConfigLoaderTest {
                     "300.1.1.1:80",
                     "127.0.0.1:http",
                     "127.0.0.1:3000",
-                    "127.0.0.1:3000"
+                    "127.0.0.1:3000",
+                    "127.0.0.1:3001",
+                    ":3001",
+                    "[::]:3001",
+                    ":0",
+                    "127.0.0.1:0"
                   ]
                   %s
                 }
@@ -246,7 +251,13 @@ class ConfigLoaderTest {
                 "test.conf:6: proxykit.listen[3]: \"[::1:3000\": no ']' closing the IPv6 address" + expected,
                 "test.conf:7: proxykit.listen[4]: \"300.1.1.1:80\": \"300.1.1.1\" is not an IPv4 address" + expected,
                 "test.conf:8: proxykit.listen[5]: \"127.0.0.1:http\": port \"http\" is not a number" + expected,
-                "test.conf:10: proxykit.listen[7]: \"127.0.0.1:3000\" is listed twice (expected: each address once)"),
+                "test.conf:10: proxykit.listen[7]: \"127.0.0.1:3000\" is listed twice (expected: each address once)",
+                "test.conf:12: proxykit.listen[9]: \":3001\" overlaps 127.0.0.1:3001 listed before it (every interface"
+                        + " includes the other; the second could not be bound) (expected: one of them, or different"
+                        + " ports)",
+                "test.conf:13: proxykit.listen[10]: \"[::]:3001\" overlaps 127.0.0.1:3001 listed before it (every"
+                        + " interface includes the other; the second could not be bound) (expected: one of them, or"
+                        + " different ports)"),
                 problems);
     }
 
