@@ -31,6 +31,8 @@ import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -209,6 +211,36 @@ final class Exchange {
             h.add("Upgrade", upgradeProtocol);
         }
         return out;
+    }
+
+    /**
+     * The transfer codings of a response other than its final {@code chunked} (such as {@code gzip}), in order, or
+     * {@code null}: the proxy re-frames the body but does not decode it. Also {@code null} for a {@code chunked} that
+     * is not the last coding, which could not be announced again without chunking twice.
+     */
+    static String codingsBesideChunked(HeaderBlock h) {
+        List<String> codings = null;
+        for (int i = h.indexOf("Transfer-Encoding", 0); i >= 0; i = h.indexOf("Transfer-Encoding", i + 1)) {
+            for (String coding : h.value(i).split(",")) {
+                String c = coding.trim();
+                if (!c.isEmpty()) {
+                    codings = codings == null ? new ArrayList<>(2) : codings;
+                    codings.add(c);
+                }
+            }
+        }
+        if (codings == null) {
+            return null;
+        }
+        if (codings.get(codings.size() - 1).equalsIgnoreCase("chunked")) {
+            codings.remove(codings.size() - 1);
+        }
+        for (String c : codings) {
+            if (c.equalsIgnoreCase("chunked")) {
+                return null;
+            }
+        }
+        return codings.isEmpty() ? null : String.join(", ", codings);
     }
 
     /**
@@ -496,13 +528,19 @@ final class Exchange {
         upstreamKeepAlive = res.isKeepAlive();
         HeaderBlock h = res.headers();
         String announcedTrailers = joined(h, "Trailer");
+        BodyKind in = res.bodyKind();
+        String codings = in == BodyKind.CHUNKED || in == BodyKind.UNTIL_CLOSE ? codingsBesideChunked(h) : null;
         HopByHop.strip(h, false);
         if (route.forwarded.via() != null) {
             appendVia(h, route.forwarded.via());
         }
-        BodyKind in = res.bodyKind();
         BodyKind out = in == BodyKind.NONE || in == BodyKind.LENGTH ? in
                 : head.isHttp11() ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
+        if (codings != null && out == BodyKind.CHUNKED) {
+            // the body stays encoded: say so; the encoder's own Transfer-Encoding: chunked line follows, and the two
+            // lines read as "gzip, chunked" (RFC 9110 5.3). An HTTP/1.0 client cannot be told (RFC 9112 6.1).
+            h.add("Transfer-Encoding", codings);
+        }
         if (announcedTrailers != null && out == BodyKind.CHUNKED) {
             h.add("Trailer", announcedTrailers); // the trailers will follow: announce them again, like Go
         }
@@ -1017,7 +1055,7 @@ final class Exchange {
                 .responseBodyBytes(responseBytes)
                 .route(route == null ? null : route.name)
                 .upstream(target == null ? null : target.upstream.address())
-                .upstreams(tries == null ? java.util.List.of() : tries.tried())
+                .upstreams(tries == null ? List.of() : tries.tried())
                 .attempts(attempts)
                 .totalNanos(now - startNanos)
                 .connectNanos(connectedNanos < 0 ? -1 : connectedNanos - acquireNanos)

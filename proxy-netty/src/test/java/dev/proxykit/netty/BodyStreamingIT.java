@@ -293,6 +293,40 @@ class BodyStreamingIT {
         }
     }
 
+    /** The proxy re-frames a body but never decodes it: codings other than chunked are announced to the client. */
+    @Test
+    void aTransferCodingOtherThanChunkedIsAnnouncedToAnHttp11ClientWithTheBytesUnchanged() throws Exception {
+        byte[] gzip;
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(b)) {
+            z.write("hello, encoded world".getBytes(StandardCharsets.US_ASCII));
+        }
+        gzip = b.toByteArray();
+        String chunkedGzip = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + Integer.toHexString(gzip.length) + "\r\n" + new String(gzip, StandardCharsets.ISO_8859_1)
+                + "\r\n0\r\n\r\n";
+        String gzipUntilClose = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"
+                + new String(gzip, StandardCharsets.ISO_8859_1);
+        for (String response : List.of(chunkedGzip, gzipUntilClose)) {
+            try (TestUpstream up = TestUpstream.start("a", (req, res) -> {
+                    res.raw(response);
+                    res.closeAfter();
+                });
+                 EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+                 RawHttpClient c = proxy.client()) {
+                RawHttpClient.Response r = c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+                List<String> codings = new java.util.ArrayList<>();
+                for (String[] field : r.headers()) {
+                    if (field[0].equalsIgnoreCase("Transfer-Encoding")) {
+                        codings.add(field[1]);
+                    }
+                }
+                assertEquals(List.of("gzip", "chunked"), codings, "read together: gzip, chunked");
+                assertEquals(HexFormat.of().formatHex(gzip), HexFormat.of().formatHex(r.body()), "still gzip");
+            }
+        }
+    }
+
     @Test
     void continueAndEarlyHintsAreForwardedInOrderBeforeTheFinalResponse() throws Exception {
         try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.raw("HTTP/1.1 100 Continue\r\n\r\n"
