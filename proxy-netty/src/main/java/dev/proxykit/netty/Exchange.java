@@ -150,7 +150,8 @@ final class Exchange {
         UpstreamTarget picked;
         try {
             picked = tries.first(inbound);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
         }
@@ -161,7 +162,8 @@ final class Exchange {
         target = picked;
         try {
             outbound = buildOutbound(picked.upstream);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return;
         }
@@ -757,7 +759,8 @@ final class Exchange {
         target = next;
         try {
             outbound = buildOutbound(next.upstream);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             fail(Phase.SELECT_UPSTREAM, FailureKind.PLUGIN_FAILURE, e);
             return true;
         }
@@ -898,7 +901,8 @@ final class Exchange {
         Classification c;
         try {
             c = classifier.classify(new ProxyError(phase, kind, cause, responseStarted));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             LOG.error("{} error classifier threw on {} {}; using the standard classification", fe.id(), phase, kind, e);
             c = null;
         }
@@ -1067,7 +1071,8 @@ final class Exchange {
                 .build();
         try {
             logger.log(record);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             LOG.warn("{} access logger threw; record lost: {}", fe.id(), record, e);
         }
     }
@@ -1076,7 +1081,8 @@ final class Exchange {
     static boolean isEnabled(AccessLogger logger, String connectionId) {
         try {
             return logger.isEnabled();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             LOG.warn("{} access logger threw from isEnabled; logging the record anyway", connectionId, e);
             return true;
         }

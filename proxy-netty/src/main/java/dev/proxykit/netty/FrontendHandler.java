@@ -217,7 +217,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 .build();
         try {
             engine.defaultAccessLogger.log(record);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             LOG.warn("{} access logger threw; record lost: {}", id, record, e);
         }
     }

@@ -98,7 +98,7 @@ final class Tries {
         }
         UpstreamTarget t = set.target(u);
         if (t == null) {
-            p.onComplete(u);
+            PluginCalls.complete(p, u);
             throw new IllegalStateException("the selector returned " + u + ", which is not an upstream of "
                     + set);
         }
@@ -139,7 +139,8 @@ final class Tries {
         for (int draw = 0; draw < 3 && next == null; draw++) {
             try {
                 u = p.pick(request);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                PluginCalls.rethrowIfFatal(e);
                 u = null;
             }
             if (u == null) {
@@ -149,7 +150,7 @@ final class Tries {
             if (t != null && !wasTried(t)) {
                 next = t;
             } else {
-                p.onComplete(u);
+                PluginCalls.complete(p, u);
                 u = null;
             }
         }
@@ -169,7 +170,7 @@ final class Tries {
         RetryBudget budget = set.budget();
         if (budget != null && !budget.tryRetry()) {
             if (u != null) {
-                p.onComplete(u);
+                PluginCalls.complete(p, u);
             }
             return null;
         }
@@ -215,7 +216,7 @@ final class Tries {
             Upstream u = picked;
             picker = null;
             picked = null;
-            p.onComplete(u);
+            PluginCalls.complete(p, u);
         }
         set.attemptEnded(t, outcome);
     }

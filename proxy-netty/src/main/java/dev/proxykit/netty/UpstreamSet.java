@@ -388,7 +388,8 @@ final class UpstreamSet {
         UpstreamSelector.Picker picker;
         try {
             picker = selector.picker(List.copyOf(live));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            PluginCalls.rethrowIfFatal(e);
             LOG.error("route {}: the selector failed to build a picker for {}; keeping the previous one", route,
                     live, e);
             return;

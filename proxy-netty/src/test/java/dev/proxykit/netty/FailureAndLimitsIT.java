@@ -11,6 +11,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.proxykit.api.AccessRecord;
 import dev.proxykit.api.Phase;
+import dev.proxykit.api.UpstreamSelector;
 import dev.proxykit.testing.EngineHarness;
 import dev.proxykit.testing.RawHttpClient;
 import dev.proxykit.testing.TestUpstream;
@@ -76,6 +77,45 @@ class FailureAndLimitsIT {
     }
 
     // --------------------------------------------------------------------------------------- classification
+
+    /** An Error from a plugin (a class its loader cannot see, say) fails the one exchange: no hang, no 499. */
+    @Test
+    void aPluginThatThrowsAnErrorFailsItsExchangeAndNeitherHangsNorBlamesTheClient() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .director(r -> {
+                         throw new NoClassDefFoundError("io/netty/buffer/ByteBuf");
+                     }));
+             RawHttpClient c = proxy.client().timeoutMillis(5000)) {
+            assertEquals(500, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertOneFailure(proxy, 500, "plugin_failure", Phase.SELECT_UPSTREAM);
+            assertNull(up.pollRequest(100));
+        }
+        errorLog.list.clear();
+        UpstreamSelector failingPicker = live -> request -> {
+            throw new ExceptionInInitializerError("static state of the selector");
+        };
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .selector(failingPicker));
+             RawHttpClient c = proxy.client().timeoutMillis(5000)) {
+            assertEquals(500, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertOneFailure(proxy, 500, "plugin_failure", Phase.SELECT_UPSTREAM);
+        }
+        errorLog.list.clear();
+        try (EngineHarness proxy = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + TestUpstream.closedPort())
+                     .classifier(e -> {
+                         throw new AssertionError("a bug in the classifier");
+                     }));
+             RawHttpClient c = proxy.client().timeoutMillis(5000)) {
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status(),
+                    "the standard classification stands in");
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(502, rec.status());
+            assertEquals("upstream_refused", rec.failureReason());
+        }
+    }
 
     @Test
     void aHeadNotReceivedInTimeIsLoggedOnceWithTheBytesOfTheAnswer() throws Exception {
