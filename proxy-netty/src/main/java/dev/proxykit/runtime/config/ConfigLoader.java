@@ -6,7 +6,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -102,6 +104,7 @@ public final class ConfigLoader {
             throw problems.toException();
         }
         checkTopLevel(user, problems);
+        checkListElementOverrides(overrides, user, problems);
         ProxySettings settings = new SettingsReader(problems).read(merged.root().get(ROOT), source, home, where);
         if (!problems.isEmpty()) {
             throw problems.toException();
@@ -129,6 +132,41 @@ public final class ConfigLoader {
                 problems.add(value.origin(), key, "unknown key; did you mean \"" + ROOT + "\"?",
                         "proxykit { ... } around the settings");
             }
+        }
+    }
+
+    /**
+     * Overrides such as {@code -Dproxykit.routes.0.upstreams.0=...} that set a field inside one element of a list the
+     * user's file has: typesafe-config builds a new list from the system properties alone, so the file's other
+     * elements (and the rest of that one) would vanish without a word. A whole list of values
+     * ({@code -Dproxykit.listen.0=... -Dproxykit.listen.1=...}) stays allowed: that replaces the list, as it says.
+     */
+    private static void checkListElementOverrides(Config overrides, Config user, Problems problems) {
+        for (var entry : overrides.entrySet()) {
+            List<String> path = ConfigUtil.splitPath(entry.getKey());
+            if (!path.get(0).equals(ROOT)) {
+                continue;
+            }
+            for (int i = 1; i < path.size() - 1; i++) {
+                if (!path.get(i).chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String list = ConfigUtil.joinPath(path.subList(0, i));
+                if (isList(user, list)) {
+                    problems.add(entry.getValue().origin(), entry.getKey(), "changes one element of the list " + list
+                            + " of the configuration file, which would replace the whole list with what the system"
+                            + " properties give", "the list edited in the file");
+                }
+                break;
+            }
+        }
+    }
+
+    private static boolean isList(Config config, String path) {
+        try {
+            return config.hasPathOrNull(path) && config.getValue(path).valueType() == ConfigValueType.LIST;
+        } catch (ConfigException e) {
+            return false; // not resolvable here; the full read reports what is wrong with it
         }
     }
 

@@ -544,6 +544,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aSystemPropertyThatWouldChangeOneElementOfTheFilesRoutesIsRefusedNotAppliedToAWholeNewList() throws Exception {
+        Config overrides = ConfigFactory.parseMap(Map.of(
+                "proxykit.routes.0.upstreams.0", "http://127.0.0.1:9999"), "system properties");
+        Path file = Files.writeString(dir.resolve("app.conf"), MINIMAL);
+
+        ConfigProblems e = assertThrows(ConfigProblems.class, () -> ConfigLoader.load(file, overrides, null));
+
+        assertEquals(List.of("system properties: proxykit.routes.0.upstreams.0: changes one element of the list"
+                + " proxykit.routes of the configuration file, which would replace the whole list with what the system"
+                + " properties give (expected: the list edited in the file)"), e.problems());
+    }
+
+    @Test
     void listsFromSystemPropertiesAreAccepted() throws Exception {
         Config overrides = ConfigFactory.parseMap(Map.of(
                 "proxykit.listen.0", "127.0.0.1:4001",
