@@ -108,11 +108,15 @@ public final class Main {
             ProxySettings settings = command.demo()
                     ? ConfigLoader.parse(Demo.config(file, ConfigFactory.systemProperties()), Demo.ORIGIN, home)
                     : ConfigLoader.load(file, ConfigFactory.systemProperties(), home);
-            PluginRegistry registry = PluginRegistry.discover(settings.pluginsDir(), Main.class.getClassLoader());
             if (command.listPlugins()) {
-                printPlugins(registry.plugins(), settings.pluginsDir());
-                return EXIT_OK;
+                // what loads, then what does not: the listing is most wanted when something is wrong
+                List<String> problems = new ArrayList<>();
+                printPlugins(PluginRegistry.listAll(settings.pluginsDir(), Main.class.getClassLoader(), problems),
+                        settings.pluginsDir());
+                out.flush();
+                return problems.isEmpty() ? EXIT_OK : printProblems(problems);
             }
+            PluginRegistry registry = PluginRegistry.discover(settings.pluginsDir(), Main.class.getClassLoader());
             if (command.check()) {
                 return check(settings, registry, command.demo() ? describeDemo(file) : file.toString());
             }

@@ -117,6 +117,13 @@ class PluginProblemsIT {
                 + " dev.proxykit.plugins.RoundRobinSelectorFactory in " + builtin + " and by"
                 + " dev.proxykit.plugins.RoundRobinSelectorFactory in " + copy + " (expected: one plugin per name;"
                 + " remove all but one of them from plugins-dir or the class path)"), String.join("\n", problems));
+
+        // --list-plugins is most wanted now: it lists what loads, both copies, then says what is wrong (status 2)
+        Launched list = Launched.run(home, "--list-plugins", "--config", conf.toString());
+        assertEquals(2, list.exitValue(), list.describe());
+        long roundRobins = list.stdout().lines().filter(l -> l.startsWith("round-robin ")).count();
+        assertEquals(2, roundRobins, list.describe());
+        assertEquals(problems, list.stderrLines().stream().filter(l -> l.startsWith("plugin name")).toList());
     }
 
     /** Starts the proxy with {@code config}, which must fail with status 2; returns the stderr lines. */

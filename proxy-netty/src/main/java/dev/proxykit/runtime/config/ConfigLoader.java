@@ -188,6 +188,11 @@ public final class ConfigLoader {
         return where + ": " + what + ": " + message.replace('\n', ' ');
     }
 
+    /** Whether {@code value} is the built-in default of {@code path}, not a value from a file or an override. */
+    static boolean isDefault(ConfigValue value, String path) {
+        return Reference.CONFIG.hasPath(path) && value.origin().equals(Reference.CONFIG.getValue(path).origin());
+    }
+
     /** proxy-netty's own {@code reference.conf}, read once. */
     private static final class Reference {
 

@@ -225,7 +225,17 @@ final class SettingsReader {
         if (ValueReader.isNull(value)) {
             return null;
         }
-        return path(value, key, "a folder, or null for the class path only", home);
+        String expected = "a folder, or null for the class path only";
+        Path dir = path(value, key, expected, home);
+        // the default may be missing (no installation around: tests, an IDE); a folder the user named may not
+        if (dir != null && !Files.exists(dir)
+                && !ConfigLoader.isDefault(value, "proxykit.plugins-dir")) {
+            problems.add(value.origin(), key, describe(value) + ": " + dir + " does not exist", expected
+                    + "; the built-in plugins are in plugins/builtin of the installation, so copy or link that folder"
+                    + " into it too");
+            return null;
+        }
+        return dir;
     }
 
     /** A non-empty path string, absolute or resolved against {@code base} (the working directory when null). */

@@ -61,6 +61,24 @@ final class PluginLoader {
      * @throws PluginException listing every problem; the plugin class loaders are closed then
      */
     List<PluginEntry> discover(Path pluginsDir) throws PluginException {
+        List<PluginEntry> found = discoverAll(pluginsDir);
+        if (!problems.isEmpty()) {
+            closeLoaders();
+            throw new PluginException(problems);
+        }
+        return found;
+    }
+
+    /** The problems {@link #discoverAll} met; empty after a clean discovery. */
+    List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Discovers what can be discovered, keeping the problems (see {@link #problems()}) instead of throwing: for
+     * {@code --list-plugins}, which should show what loads beside what does not.
+     */
+    List<PluginEntry> discoverAll(Path pluginsDir) {
         scan(CLASS_PATH, hostLoader);
         if (pluginsDir == null) {
             log.debug("No plugins folder configured: plugins come from the class path only");
@@ -73,10 +91,6 @@ final class PluginLoader {
             scanFolder(pluginsDir);
         }
         checkDuplicates();
-        if (!problems.isEmpty()) {
-            closeLoaders();
-            throw new PluginException(problems);
-        }
         return List.copyOf(entries);
     }
 
@@ -227,11 +241,18 @@ final class PluginLoader {
                     + " (expected: lower-case letters, digits and '-', starting with a letter; fix the plugin)");
             return null;
         }
+        if (kind == PluginKind.ACCESS_LOGGER && name.equals(PluginRegistry.ACCESS_LOG_OFF)) {
+            problems.add(source + ": the " + what + " is named \"" + name + "\", which access-log = off reserves"
+                    + " (expected: another name; fix the plugin)");
+            return null;
+        }
         Config defaults = defaults(reference, name, location);
         if (defaults == null) {
             return null;
         }
-        return new PluginEntry(kind, name, description == null ? "" : description, factory, loader, source, location,
+        // one line, for --list-plugins and messages
+        String oneLine = description == null ? "" : description.strip().replaceAll("\\s+", " ");
+        return new PluginEntry(kind, name, oneLine, factory, loader, source, location,
                 JarMetadata.version(where), defaults);
     }
 

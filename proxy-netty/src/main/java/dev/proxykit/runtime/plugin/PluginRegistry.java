@@ -98,6 +98,23 @@ public final class PluginRegistry {
         return registry;
     }
 
+    /**
+     * For {@code --list-plugins}: every plugin that could be loaded, and the discovery problems (a name provided
+     * twice, an unreadable JAR, ...) that {@link #discover} would have thrown, instead of only the problems.
+     *
+     * @param pluginsDir as for {@link #discover}
+     * @param hostLoader as for {@link #discover}
+     * @param problems   receives the discovery problems, each one line
+     * @return the plugins, sorted by kind then name; a name provided twice appears twice
+     */
+    public static List<PluginInfo> listAll(Path pluginsDir, ClassLoader hostLoader, List<String> problems) {
+        Objects.requireNonNull(hostLoader, "hostLoader");
+        PluginLoader loader = new PluginLoader(hostLoader);
+        List<PluginEntry> entries = loader.discoverAll(pluginsDir);
+        problems.addAll(loader.problems());
+        return new PluginRegistry(entries, pluginsDir).plugins;
+    }
+
     /** Every plugin found, sorted by kind then name. */
     public List<PluginInfo> plugins() {
         return plugins;

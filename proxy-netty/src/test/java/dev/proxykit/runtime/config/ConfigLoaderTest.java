@@ -130,7 +130,7 @@ class ConfigLoaderTest {
                   workers = 3
                   transport = nio
                   tunnel-splice = false
-                  plugins-dir = "/opt/proxykit/plugins"
+                  plugins-dir = "%s"
                   shutdown-grace-period = 0s
                   timeouts { connect = 1s, response-header = 2s, idle = 3s, client-header = 4s }
                   limits { max-request-line = 1k, max-request-header-size = 2k, max-response-header-size = 3k,
@@ -160,14 +160,14 @@ class ConfigLoaderTest {
                     { match.host = "*.example.com", upstreams = ["http://127.0.0.1:1"] }
                   ]
                 }
-                """), ConfigFactory.empty(), null);
+                """.formatted(Files.createDirectories(dir.resolve("plugins")))), ConfigFactory.empty(), null);
 
         assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0),
                 new InetSocketAddress(InetAddress.getByName("::1"), 0)), settings.listen());
         assertEquals(3, settings.workers());
         assertEquals(ProxySettings.TransportKind.NIO, settings.transport());
         assertFalse(settings.tunnelSplice());
-        assertEquals(Path.of("/opt/proxykit/plugins"), settings.pluginsDir());
+        assertEquals(dir.resolve("plugins"), settings.pluginsDir());
         assertEquals(Duration.ZERO, settings.shutdownGracePeriod());
         assertEquals(new Limits(1024, 2048, 3072, 10L * 1024 * 1024), settings.limits());
         assertEquals(new PoolSettings(0, Duration.ofMillis(500)), settings.pool());
@@ -478,6 +478,16 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMillis(250), settings.routes().get(0).timeouts().connect());
         assertEquals(false, settings.routes().get(0).forwarded().xForwardedFor());
         assertEquals(Path.of("/opt/proxykit/plugins"), settings.pluginsDir(), "plugins-dir resolves against proxykit.home");
+    }
+
+    @Test
+    void aPluginsDirTheFileNamesThatDoesNotExistIsAProblemWithAHintAboutTheBuiltIns() {
+        ConfigProblems e = assertThrows(ConfigProblems.class,
+                () -> parse("proxykit { plugins-dir = \"" + dir.resolve("nowhere") + "\", " + ROUTES + " }"));
+        assertEquals(List.of("test.conf:1: proxykit.plugins-dir: \"" + dir.resolve("nowhere") + "\": "
+                + dir.resolve("nowhere") + " does not exist (expected: a folder, or null for the class path only; the"
+                + " built-in plugins are in plugins/builtin of the installation, so copy or link that folder into it"
+                + " too)"), e.problems());
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -510,6 +511,46 @@ class PluginRegistryTest {
         assertTrue(problem.startsWith("plugin name \"dup\" is provided twice for kind director: by "
                 + "com.example.one.DupFactory in " + one + " and by com.example.two.DupFactory in " + two), problem);
         assertTrue(problem.contains("remove all but one"), problem);
+    }
+
+    @Test
+    void anAccessLoggerNamedOffIsRefusedAndADescriptionIsShownOnOneLine() throws Exception {
+        Path jar = install(new TestJar(buildDir)
+                .source("com.example.off.OffFactory", """
+                        package com.example.off;
+                        import dev.proxykit.api.*;
+                        public final class OffFactory implements AccessLoggerFactory {
+                            @Override public String name() { return "off"; }
+                            @Override public AccessLogger create(PluginContext context) {
+                                return new AccessLogger() {
+                                    @Override public void log(AccessRecord record) { }
+                                };
+                            }
+                        }
+                        """)
+                .source("com.example.off.TallFactory", """
+                        package com.example.off;
+                        import dev.proxykit.api.*;
+                        public final class TallFactory implements DirectorFactory {
+                            @Override public String name() { return "tall"; }
+                            @Override public String description() { return "  first line\\n\\tsecond  line\\n"; }
+                            @Override public Director create(PluginContext context) { return request -> { }; }
+                        }
+                        """)
+                .service(AccessLoggerFactory.class, "com.example.off.OffFactory")
+                .service(DirectorFactory.class, "com.example.off.TallFactory")
+                .write(buildDir.resolve("jars/off.jar")));
+
+        PluginException e = assertThrows(PluginException.class, this::discover);
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).contains("is named \"off\", which access-log = off reserves"), e.getMessage());
+
+        List<String> problems = new ArrayList<>();
+        List<PluginInfo> listed = PluginRegistry.listAll(pluginsDir, host(), problems);
+        assertEquals(e.problems(), problems, "--list-plugins reports the same problems");
+        PluginInfo tall = listed.stream().filter(p -> p.name().equals("tall")).findFirst().orElseThrow();
+        assertEquals("first line second line", tall.description());
+        assertTrue(listed.stream().noneMatch(p -> p.name().equals("off")), jar.toString());
     }
 
     @Test
