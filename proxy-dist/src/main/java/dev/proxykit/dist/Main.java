@@ -152,7 +152,8 @@ public final class Main {
                 + "configuration file: " + defaultConfigFile() + n
                 + "  (HOCON; -Dproxykit.<key>=<value> in JAVA_OPTS overrides a key, e.g. JAVA_OPTS=-Dproxykit.workers=2)"
                 + n
-                + "environment: JAVA_HOME, JAVA_OPTS, PROXYKIT_HEAP (see bin/proxykit)" + n
+                + "environment: JAVA_HOME, JAVA_OPTS, PROXYKIT_HEAP, PROXYKIT_CDS=off, PROXYKIT_CDS_DIR (see bin/proxykit)"
+                + n
                 + "exit status: 0 ok, 1 failure, 2 bad command line, configuration, plugin or listen address" + n;
     }
 
