@@ -1,6 +1,10 @@
 package dev.proxykit.plugins;
 
 import dev.proxykit.api.AccessRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -16,9 +20,11 @@ import java.util.function.Function;
  *  "upstream_header_ms":10.000,"upstream_ms":11.000,"error":null,"phase":null}
  * </pre>
  * {@code upstreams} lists every upstream tried, in order (more than one after a retry). {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
- * milliseconds with three decimals; absent values are {@code null}. Strings escape {@code "} and {@code \} with a
- * backslash and every char below 0x20 or from 0x7F as <code>&#92;u00XX</code>: chars 0x80-0xFF are octets of the
- * wire, so the line stays ASCII. Immutable and thread-safe.
+ * milliseconds with three decimals; absent values are {@code null}. Request fields arrive as octets of the wire, one
+ * char each: octets that are valid UTF-8 are read as such (so {@code /caf%C3%A9}'s raw form {@code /café} logs as
+ * {@code café}, as nginx's {@code escape=json} shows it), other octets stay one char each. Strings escape
+ * {@code "} and {@code \} with a backslash and every char below 0x20 or from 0x7F as <code>&#92;uXXXX</code>, so the
+ * line stays ASCII. Immutable and thread-safe.
  */
 final class JsonFormat implements Function<AccessRecord, String> {
 
@@ -83,7 +89,14 @@ final class JsonFormat implements Function<AccessRecord, String> {
     }
 
     /** Appends {@code s} as a JSON string in ASCII. */
-    static StringBuilder quote(StringBuilder b, String s) {
+    static StringBuilder quote(StringBuilder b, String value) {
+        String s = value;
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                s = fromUtf8Octets(value);
+                break;
+            }
+        }
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -97,5 +110,29 @@ final class JsonFormat implements Function<AccessRecord, String> {
             }
         }
         return b.append('"');
+    }
+
+    /**
+     * The octets of {@code s} (one char each, as the codec reads a head) decoded as UTF-8; {@code s} itself when they
+     * are not valid UTF-8, or when {@code s} is not octets at all (a char above 0xFF: text from the configuration).
+     */
+    static String fromUtf8Octets(String s) {
+        byte[] octets = new byte[s.length()];
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 0xFF) {
+                return s;
+            }
+            octets[i] = (byte) c;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(octets))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return s;
+        }
     }
 }

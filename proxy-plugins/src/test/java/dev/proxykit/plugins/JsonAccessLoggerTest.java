@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigSyntax;
 import dev.proxykit.api.AccessLogger;
 import dev.proxykit.api.AccessRecord;
 import dev.proxykit.api.Phase;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -97,6 +98,16 @@ class JsonAccessLoggerTest {
         assertTrue(line.contains("\"referer\":\"caf\\u00e9 \\u0080\\u00ff\""), line);
         assertTrue(line.contains("\"user_agent\":\"\\u2603\\ud83d\\ude00\""), line);
         assertTrue(line.chars().allMatch(c -> c >= 0x20 && c < 0x7F), line);
+    }
+
+    @Test
+    void wireOctetsThatAreUtf8AreLoggedAsTheTextTheySpell() {
+        // "/café/☃😀" as it arrives: the UTF-8 octets, one char each
+        String wire = new String("/caf\u00e9/\u2603\ud83d\ude00".getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        String line = line(AccessRecords.sample().target(wire));
+        assertTrue(line.contains("\"target\":\"/caf\\u00e9/\\u2603\\ud83d\\ude00\""), line);
+        assertEquals("/caf\u00e9/\u2603\ud83d\ude00", parse(line).getString("target"), "what a JSON reader sees");
     }
 
     @Test
