@@ -75,7 +75,10 @@ public final class Route {
         return name;
     }
 
-    /** Whether this route serves a request for {@code authority} (Host, port ignored) and {@code path} (raw). */
+    /**
+     * Whether this route serves a request for {@code authority} (Host, port and a trailing dot ignored: the fully
+     * qualified {@code example.com.} is {@code example.com}, as nginx matches it) and {@code path} (raw).
+     */
     boolean matches(String authority, String path) {
         if (host != null) {
             if (authority == null) {
@@ -111,7 +114,8 @@ public final class Route {
             return close < 0 ? authority : authority.substring(0, close + 1);
         }
         int colon = authority.indexOf(':');
-        return colon < 0 ? authority : authority.substring(0, colon);
+        String host = colon < 0 ? authority : authority.substring(0, colon);
+        return host.length() > 1 && host.charAt(host.length() - 1) == '.' ? host.substring(0, host.length() - 1) : host;
     }
 
     static long millisToNanos(long ms) {

@@ -318,12 +318,16 @@ class ProxyEngineIT {
     }
 
     @Test
-    void absentRouteGives404() throws Exception {
+    void absentRouteGives404AndTheHostMatchIgnoresCaseAPortAndATrailingDot() throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().host("only.test").upstream(up.url()));
              RawHttpClient c = proxy.client()) {
             assertEquals(404, c.exchange("GET / HTTP/1.1\r\nHost: other.test\r\n\r\n").status());
             assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: ONLY.test:8080\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: only.test.\r\n\r\n").status(),
+                    "the fully qualified name, with its trailing dot, is the same host");
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: only.test.:80\r\n\r\n").status());
+            assertEquals(404, c.exchange("GET / HTTP/1.1\r\nHost: only.test..\r\n\r\n").status());
         }
     }
 
