@@ -64,15 +64,20 @@ final class Demo {
     }
 
     /** What {@code --demo} prints once everything runs. */
-    static String banner(InetSocketAddress proxy, List<EchoServer> upstreams) {
+    static String banner(InetSocketAddress proxy, List<EchoServer> upstreams, Path overrides) {
         String authority = proxy.getAddress() != null && proxy.getAddress().isAnyLocalAddress()
                 ? "127.0.0.1:" + proxy.getPort() : Main.authority(proxy);
         String names = upstreams.stream().map(EchoServer::name).collect(Collectors.joining(" and "));
+        String what = overrides == null
+                ? "proxykit demo: the proxy on " + authority + " sends requests round-robin to the echo upstreams "
+                        + names + ","
+                // the file may have changed the routes, the selector, anything: say only what is sure
+                : "proxykit demo: the proxy on " + authority + " runs the demo's settings with those of " + overrides
+                        + " over them; the echo upstreams " + names + ",";
         return String.join(System.lineSeparator(),
                 "",
-                "proxykit demo: the proxy on " + authority + " sends requests round-robin to the echo upstreams "
-                        + names + ",",
-                "which answer with the request line and headers exactly as they received them. Try it:",
+                what,
+                "which answer with the request line and headers exactly as they received them, are running. Try it:",
                 "",
                 "  curl -i http://" + authority + "/hello",
                 "",

@@ -123,7 +123,7 @@ public final class Main {
             if (command.prepare()) {
                 return prepare(file, registry);
             }
-            return serve(settings, registry, command.demo());
+            return serve(settings, registry, command.demo(), file);
         } catch (LaunchProblem e) {
             err.println("proxykit: " + e.getMessage());
             return EXIT_INVALID;
@@ -262,7 +262,7 @@ public final class Main {
      * The signal handlers are installed first, so that a signal arriving while the proxy starts still ends with a
      * graceful stop and exit status 0.
      */
-    private int serve(ProxySettings settings, PluginRegistry registry, boolean demo) {
+    private int serve(ProxySettings settings, PluginRegistry registry, boolean demo, Path file) {
         Running running = new Running();
         GracefulStop.install(running);
         List<EchoServer> upstreams = new ArrayList<>();
@@ -287,7 +287,7 @@ public final class Main {
         }
         running.add(server);
         if (demo) {
-            out.print(Demo.banner(server.addresses().get(0), upstreams));
+            out.print(Demo.banner(server.addresses().get(0), upstreams, file));
             out.flush();
         }
         running.awaitStopped();

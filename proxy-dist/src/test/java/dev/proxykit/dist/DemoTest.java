@@ -62,17 +62,24 @@ class DemoTest {
     @Test
     void bannerShowsTheCurlCommandAndHowToStop() throws IOException {
         try (EchoServer first = EchoServer.start(0); EchoServer second = EchoServer.start(0)) {
-            String banner = Demo.banner(new InetSocketAddress("127.0.0.1", 3000), List.of(first, second));
+            String banner = Demo.banner(new InetSocketAddress("127.0.0.1", 3000), List.of(first, second), null);
 
             assertTrue(banner.contains("  curl -i http://127.0.0.1:3000/hello" + System.lineSeparator()), banner);
-            assertTrue(banner.contains(first.name() + " and " + second.name()), banner);
+            assertTrue(banner.contains("round-robin to the echo upstreams " + first.name() + " and " + second.name()),
+                    banner);
             assertTrue(banner.contains("Ctrl-C"), banner);
+
+            Path file = Path.of("/etc/mine.conf");
+            String withFile = Demo.banner(new InetSocketAddress("127.0.0.1", 3000), List.of(first, second), file);
+            assertFalse(withFile.contains("round-robin"), "the file may have chosen another selector: " + withFile);
+            assertTrue(withFile.contains("with those of " + file + " over them"), withFile);
+            assertTrue(withFile.contains("  curl -i http://127.0.0.1:3000/hello"), withFile);
         }
     }
 
     @Test
     void bannerPointsCurlAtLoopbackWhenTheProxyListensOnEveryAddress() {
-        String banner = Demo.banner(new InetSocketAddress("0.0.0.0", 3000), List.of());
+        String banner = Demo.banner(new InetSocketAddress("0.0.0.0", 3000), List.of(), null);
 
         assertTrue(banner.contains("curl -i http://127.0.0.1:3000/hello"), banner);
     }
