@@ -5,6 +5,7 @@ import dev.proxykit.api.Director;
 import dev.proxykit.api.ErrorClassifier;
 import dev.proxykit.api.Upstream;
 import dev.proxykit.api.UpstreamSelector;
+import dev.proxykit.runtime.config.ConfigMessages;
 import dev.proxykit.runtime.config.ProxySettings;
 import dev.proxykit.runtime.config.RouteSettings;
 import io.netty.bootstrap.Bootstrap;
@@ -202,7 +203,7 @@ public final class ProxyEngine {
         }
         if (!clients.isEmpty()) {
             LOG.warn("shutdown grace period of {} elapsed with {} connection(s) still busy; closing them",
-                    grace, clients.size());
+                    ConfigMessages.duration(grace), clients.size());
             engine.graceElapsed = true;
             clients.close().awaitUninterruptibly();
         }

@@ -73,7 +73,8 @@ final class BalancingReader {
         b.rejectUnknownKeys();
         if (baseTime != null && maxTime != null && maxTime.compareTo(baseTime) < 0) {
             problems.add(origin(b, "max-ejection-time"), b.key("max-ejection-time"),
-                    maxTime + " is shorter than base-ejection-time (" + baseTime + ")",
+                    ConfigMessages.duration(maxTime) + " is shorter than base-ejection-time ("
+                            + ConfigMessages.duration(baseTime) + ")",
                     "at least base-ejection-time");
             return null;
         }

@@ -73,6 +73,12 @@ public final class ConfigMessages {
         return text.length() <= MAX_RENDERED_LENGTH ? text : text.substring(0, MAX_RENDERED_LENGTH - 3) + "...";
     }
 
+    /** A duration as a configuration file writes it: {@code 30s}, {@code 500ms}, {@code 1500ms}, {@code 0s}. */
+    public static String duration(java.time.Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     /**
      * The candidate closest to {@code name} (ignoring case) when at most two edits away, else {@code null}. Ties go
      * to the candidate met first.

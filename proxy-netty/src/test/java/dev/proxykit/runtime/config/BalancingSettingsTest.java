@@ -126,8 +126,8 @@ class BalancingSettingsTest {
     void badValuesAreReportedWithKeyLineAndExpectation() {
         assertRouteProblem("health { passive { failure-statuses = [502, \"6xx\"] } }",
                 "proxykit.routes[0].health.passive.failure-statuses[1]", "test.conf:2", "a status from 100 to 599");
-        assertRouteProblem("health { passive { base-ejection-time = 60s, max-ejection-time = 10s } }",
-                "max-ejection-time", "at least base-ejection-time");
+        assertRouteProblem("health { passive { base-ejection-time = 60s, max-ejection-time = 1500ms } }",
+                "max-ejection-time", "1500ms is shorter than base-ejection-time (60s)", "at least base-ejection-time");
         assertRouteProblem("health { passive { max-ejection-percent = 150 } }", "max-ejection-percent", "0 to 100");
         assertRouteProblem("health { active { path = health } }", "health.active.path", "starting with \"/\"");
         assertRouteProblem("health { active { expected-statuses = [] } }", "expected-statuses", "an empty list");
