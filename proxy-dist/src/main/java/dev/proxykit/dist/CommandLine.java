@@ -101,6 +101,10 @@ record CommandLine(Path config, boolean check, boolean demo, boolean listPlugins
             throw new UsageException("--prepare cannot be combined with " + other
                     + " (expected: --prepare [--config FILE])");
         }
+        if (check && listPlugins) {
+            // each ends the run with its own answer: one would be ignored
+            throw new UsageException("--check cannot be combined with --list-plugins (expected: one of them)");
+        }
         return new CommandLine(config, check, demo, listPlugins, help, version, prepare);
     }
 

@@ -120,9 +120,11 @@ class MainTest {
     }
 
     @Test
-    void prepareCannotBeCombinedWithCheckOrDemoAndExits2() {
+    void optionsThatEachEndTheRunWithTheirOwnAnswerCannotBeCombinedAndExit2() {
         assertEquals(2, run("--prepare", "--check"));
         assertTrue(err().contains("--prepare cannot be combined with --check"), err());
+        assertEquals(2, run("--check", "--list-plugins"));
+        assertTrue(err().contains("--check cannot be combined with --list-plugins"), err());
 
         assertEquals(2, run("--demo", "--prepare"));
         assertTrue(err().contains("--prepare cannot be combined with --demo"), err());
