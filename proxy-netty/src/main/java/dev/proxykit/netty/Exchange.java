@@ -701,7 +701,7 @@ final class Exchange {
             return false;
         }
         UpstreamTarget failed = target;
-        UpstreamTarget next = tries.retry(inbound, UpstreamSet.Outcome.FAILURE);
+        UpstreamTarget next = tries.retry(UpstreamSet.Outcome.FAILURE);
         if (next == null) {
             return false;
         }
@@ -718,7 +718,7 @@ final class Exchange {
             return false;
         }
         UpstreamTarget failed = target;
-        UpstreamTarget next = tries.retry(inbound, tries.isFailureStatus(st) ? UpstreamSet.Outcome.FAILURE
+        UpstreamTarget next = tries.retry(tries.isFailureStatus(st) ? UpstreamSet.Outcome.FAILURE
                 : UpstreamSet.Outcome.SUCCESS);
         if (next == null) {
             return false;

@@ -28,6 +28,8 @@ final class HostState {
 
     // ---- health loop only
     boolean ejected;
+    /** Whether "stays in: max-ejection-percent" was logged since the ejections last changed: once, not per burst. */
+    boolean keptInLogged;
     int ejections;
     long ejectionEndedNanos;
     boolean activeDown;

@@ -18,9 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * The upstream attempts of one exchange (nginx calls them tries): which upstream each one went to and through
  * which picker, whether the request may go to another upstream, and the request body kept to send it again.
  *
- * <p><b>Accounting.</b> Every upstream a picker returned is handed back to that picker's
- * {@link UpstreamSelector.Picker#onComplete(Upstream)} exactly once: when its attempt ends ({@link #end}), or at
- * once when the pick is not used (a retry that drew an upstream already tried). Every attempt that ends reports its
+ * <p><b>Accounting.</b> The first attempt's upstream comes from the route's picker and is handed back to its
+ * {@link UpstreamSelector.Picker#onComplete(Upstream)} exactly once, when that attempt ends ({@link #end}); retries
+ * go to untried live upstreams without the picker (see {@link #retry}). Every attempt that ends reports its
  * {@link UpstreamSet.Outcome} to the route's passive health exactly once.
  *
  * <p><b>Replay.</b> When the request may be retried after it was sent (idempotent, upstream-failure retries on, more
@@ -53,8 +53,9 @@ final class Tries {
         this.idempotent = isIdempotent(head);
         boolean fits = head.bodyKind() == BodyKind.NONE || head.bodyKind() == BodyKind.CHUNKED
                 || head.bodyKind() == BodyKind.LENGTH && head.contentLength() <= settings.replayBuffer();
-        this.replayable = settings.attempts() > 1 && settings.onUpstreamFailure() && idempotent && set.size() > 1
-                && fits;
+        // kept for either kind of retry after sending: an upstream failure, or a status in on-statuses
+        boolean retriesAfterSend = settings.onUpstreamFailure() || !settings.onStatuses().isEmpty();
+        this.replayable = settings.attempts() > 1 && retriesAfterSend && idempotent && set.size() > 1 && fits;
         if (replayable) {
             replay = new ArrayDeque<>(4);
         }
@@ -107,61 +108,48 @@ final class Tries {
     }
 
     /**
-     * Whether another attempt is allowed at all: attempts left and, for a failure after the request was (perhaps
-     * partly) sent, an idempotent request whose body is still fully kept. Does not consult the budget.
+     * Whether another attempt is allowed after an upstream failure: attempts left and, for a failure after the
+     * request was (perhaps partly) sent, on-upstream-failure on and an idempotent request whose body is still fully
+     * kept. Does not consult the budget.
      *
      * @param afterSend whether the failure happened after the request started going upstream
      */
     boolean mayRetry(boolean afterSend) {
-        if (current == null || triedCount() >= settings.attempts()) {
-            return false;
-        }
-        return !afterSend || replayable;
-    }
-
-    /** Whether an answer with {@code status} should be retried (configured statuses, idempotent requests only). */
-    boolean retriesStatus(int status) {
-        return settings.onStatuses().contains(status) && mayRetry(true);
+        return attemptsLeft() && (!afterSend || replayable && settings.onUpstreamFailure());
     }
 
     /**
-     * Chooses the upstream of the next attempt: a fresh pick that was not tried yet (up to three draws), else the
-     * first untried live upstream from a random offset; takes a retry from the budget; then ends the open attempt
-     * with {@code outcome} and opens the next. When there is no next attempt, nothing changes.
+     * Whether an answer with {@code status} should be retried (configured statuses, idempotent requests with their
+     * body kept only), whether or not upstream failures are retried too.
+     */
+    boolean retriesStatus(int status) {
+        return settings.onStatuses().contains(status) && attemptsLeft() && replayable;
+    }
+
+    private boolean attemptsLeft() {
+        return current != null && triedCount() < settings.attempts();
+    }
+
+    /**
+     * Chooses the upstream of the next attempt, an untried live one from a random offset; takes a retry from the
+     * budget; then ends the open attempt with {@code outcome} and opens the next. When there is no next attempt,
+     * nothing changes.
+     *
+     * <p>The selector is not asked: a retry is not a request of its own, and a pick would move state the selector
+     * shares with first attempts. Round-robin's rotation, say: with one dead upstream of two, each failed request
+     * took two positions (the dead one, then the retry's), so every first attempt met the dead upstream, and once
+     * the budget ran out every request failed.
      *
      * @return the next target, or {@code null} when no other live upstream is left or the budget is spent
      */
-    UpstreamTarget retry(RequestInfo request, UpstreamSet.Outcome outcome) {
-        UpstreamSet.Snapshot snapshot = set.snapshot();
-        UpstreamSelector.Picker p = snapshot.picker();
+    UpstreamTarget retry(UpstreamSet.Outcome outcome) {
+        UpstreamTarget[] live = set.snapshot().live();
         UpstreamTarget next = null;
-        Upstream u = null;
-        for (int draw = 0; draw < 3 && next == null; draw++) {
-            try {
-                u = p.pick(request);
-            } catch (Throwable e) {
-                PluginCalls.rethrowIfFatal(e);
-                u = null;
-            }
-            if (u == null) {
-                break;
-            }
-            UpstreamTarget t = set.target(u);
-            if (t != null && !wasTried(t)) {
+        int start = live.length == 0 ? 0 : ThreadLocalRandom.current().nextInt(live.length);
+        for (int i = 0; i < live.length && next == null; i++) {
+            UpstreamTarget t = live[(start + i) % live.length];
+            if (!wasTried(t)) {
                 next = t;
-            } else {
-                PluginCalls.complete(p, u);
-                u = null;
-            }
-        }
-        if (next == null) {
-            UpstreamTarget[] live = snapshot.live();
-            int start = live.length == 0 ? 0 : ThreadLocalRandom.current().nextInt(live.length);
-            for (int i = 0; i < live.length && next == null; i++) {
-                UpstreamTarget t = live[(start + i) % live.length];
-                if (!wasTried(t)) {
-                    next = t;
-                }
             }
         }
         if (next == null) {
@@ -169,13 +157,10 @@ final class Tries {
         }
         RetryBudget budget = set.budget();
         if (budget != null && !budget.tryRetry()) {
-            if (u != null) {
-                PluginCalls.complete(p, u);
-            }
             return null;
         }
         end(outcome);
-        open(next, u == null ? null : p, u);
+        open(next, null, null);
         return next;
     }
 

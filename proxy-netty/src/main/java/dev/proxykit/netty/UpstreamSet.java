@@ -222,11 +222,15 @@ final class UpstreamSet {
         int allowed = Math.max(1, hosts.length * passive.maxEjectionPercent() / 100);
         int failures = h.consecutiveFailures.getAndSet(0);
         if (ejected >= allowed) {
-            LOG.warn("route {}: upstream {} failed {} times in a row but stays in: {} of {} upstreams are ejected"
-                    + " already (max-ejection-percent {})", route, h, failures, ejected, hosts.length,
-                    passive.maxEjectionPercent());
+            if (!h.keptInLogged) {
+                h.keptInLogged = true; // again only after an ejection ends or this one is ejected
+                LOG.warn("route {}: upstream {} failed {} times in a row but stays in: {} of {} upstreams are"
+                        + " ejected already (max-ejection-percent {}); not logged again while that holds", route, h,
+                        failures, ejected, hosts.length, passive.maxEjectionPercent());
+            }
             return;
         }
+        h.keptInLogged = false;
         long now = System.nanoTime();
         h.ejections = ejectionsInARow(h.ejections, now - h.ejectionEndedNanos, passive) + 1;
         long duration = ejectionNanos(h.ejections, passive);
@@ -262,6 +266,9 @@ final class UpstreamSet {
         }
         h.ejected = false;
         h.ejectionEndedNanos = System.nanoTime();
+        for (HostState o : hosts) {
+            o.keptInLogged = false; // room for another ejection: say so again if one is refused
+        }
         h.consecutiveFailures.set(0);
         becameLive(h);
         rebuild();

@@ -184,6 +184,8 @@ class HealthIT {
         await(() -> anyLine(health, "stays in", "1 of 4 upstreams are ejected already", "max-ejection-percent 25"),
                 "a second dead upstream kept in");
         assertEquals(1, health.stream().filter(l -> l.contains("ejected for")).count(), health.toString());
+        assertEquals(1, health.stream().filter(l -> l.contains("stays in")).count(),
+                "said once, not at every failure of the kept-in upstream: " + health);
     }
 
     @Test
@@ -226,14 +228,36 @@ class HealthIT {
     }
 
     @Test
-    void aConfiguredStatusIsRetriedOnAnotherUpstream() throws Exception {
+    void aConfiguredStatusIsRetriedOnAnotherUpstreamWhetherOrNotUpstreamFailuresAreToo() throws Exception {
         TestUpstream busy = proxies.keep(TestUpstream.start("busy", (req, res) -> res.send(503, "busy")));
         TestUpstream b = named("b");
-        int port = proxy("upstreams = [\"" + busy.url() + "\", \"" + b.url() + "\"], selector = first\n"
+        for (boolean onFailure : new boolean[] {true, false}) {
+            int port = proxy("upstreams = [\"" + busy.url() + "\", \"" + b.url() + "\"], selector = first\n"
+                    + "health { passive { consecutive-failures = 0 } }\n"
+                    + "retries { on-statuses = [503], on-upstream-failure = " + onFailure + " }");
+            assertEquals("upstream b", servedBy(port, "/"), "on-upstream-failure = " + onFailure);
+        }
+        await(() -> access.stream().filter(l -> l.contains(" 200 ") && l.contains("attempts=2")
+                && l.contains("tried=" + addr(busy) + "," + addr(b))).count() == 2, "both retries");
+    }
+
+    /**
+     * A retry takes no turn of the rotation: with one upstream of two dead (and passive health off, so it stays),
+     * half of the first attempts meet it, not all of them; and when the budget is spent, the other half still work.
+     */
+    @Test
+    void retriesDoNotMoveTheRoundRobinRotationOfFirstAttempts() throws Exception {
+        TestUpstream a = named("a");
+        int dead = TestUpstream.closedPort();
+        int port = proxy("upstreams = [\"" + a.url() + "\", \"http://127.0.0.1:" + dead + "\"]\n"
                 + "health { passive { consecutive-failures = 0 } }\n"
-                + "retries { on-statuses = [503] }");
-        assertEquals("upstream b", servedBy(port, "/"));
-        await(() -> anyLine(access, " 200 ", "attempts=2", "tried=" + addr(busy) + "," + addr(b)), "the retry");
+                + "retries { attempts = 2, budget { percent = 0, min-per-second = 1, window = 10s } }");
+        int ok = 0;
+        for (int i = 0; i < 40; i++) {
+            ok += servedBy(port, "/").equals("upstream a") ? 1 : 0;
+        }
+        // 20 first attempts at a, 20 at the dead one, of which the budget (1 per second over 10 s) retries 10
+        assertTrue(ok >= 28 && ok <= 32, "requests served: " + ok + " of 40");
     }
 
     @Test

@@ -10,11 +10,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Least request by the power of {@code choices} random choices (Envoy's {@code LEAST_REQUEST}, after Mitzenmacher):
- * draw {@code choices} candidates and take the one with the fewest requests in flight relative to its weight, that
- * is the smallest {@code (inflight + 1) / weight} (Envoy's {@code weight / (active + 1)} with an active request bias
- * of 1). With equal weights the candidates are drawn uniformly and the first two are always distinct; with unequal
- * weights they are drawn in proportion to weight (alias method), so a heavy upstream is offered often enough to
- * take its share.
+ * draw {@code choices} candidates and take the one with the fewest requests in flight relative to its weight, the
+ * smallest {@code inflight / weight}; on a tie the first drawn stays. With equal weights the candidates are drawn
+ * uniformly and the first two are always distinct; with unequal weights they are drawn in proportion to weight
+ * (alias method). Weight thus counts once when nothing is in flight, where the first draw decides and each upstream
+ * gets its weight's share (2:1 gives 2:1, as weighted round-robin would), and again under load, where the counts
+ * settle in proportion to weight. (Comparing {@code (inflight + 1) / weight}, Envoy's active request bias of 1,
+ * on top of drawing by weight, gave a weight-2 upstream 96 % of the requests of a lightly loaded 2:1 pair.)
  *
  * <p>In-flight counts: a pick counts one for the chosen upstream; {@link Picker#onComplete(Upstream)}, which the
  * engine calls exactly once per pick when the attempt ends, takes it back. The counters belong to the selector,
@@ -96,10 +98,10 @@ final class LeastRequestSelector extends SnapshotSelector {
             return weighted == null ? random.nextInt(n) : weighted.draw(random.nextLong());
         }
 
-        /** Whether {@code (inflight(a) + 1) / weight(a) < (inflight(b) + 1) / weight(b)}, without division. */
+        /** Whether {@code inflight(a) / weight(a) < inflight(b) / weight(b)}, without division. */
         private boolean lessLoaded(int a, int b) {
-            long loadA = Math.max(0, inflight[a].get()) + 1L;
-            long loadB = Math.max(0, inflight[b].get()) + 1L;
+            long loadA = Math.max(0, inflight[a].get());
+            long loadB = Math.max(0, inflight[b].get());
             return loadA * upstreams[b].weight() < loadB * upstreams[a].weight();
         }
 

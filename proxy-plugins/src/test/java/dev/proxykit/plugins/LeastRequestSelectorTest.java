@@ -72,6 +72,32 @@ class LeastRequestSelectorTest {
         assertTrue(share > 0.72 && share < 0.78, "share of the weight-3 upstream: " + share);
     }
 
+    /** Sequential requests (each done before the next): nothing in flight at a pick, so weight alone decides. */
+    @Test
+    void lightlyLoadedUpstreamsGetTheirWeightsShareNotAllOfItForTheHeaviest() {
+        Upstream a = A.withWeight(2);
+        Picker twoToOne = selector().picker(List.of(a, B));
+        int aCount = 0;
+        for (int i = 0; i < 6000; i++) {
+            Upstream u = twoToOne.pick(REQUEST);
+            aCount += u.equals(a) ? 1 : 0;
+            twoToOne.onComplete(u);
+        }
+        double share = aCount / 6000.0;
+        assertTrue(share > 0.63 && share < 0.70, "share of the weight-2 upstream: " + share);
+
+        Upstream heavy = A.withWeight(5);
+        Picker fiveOneOne = selector().picker(List.of(heavy, B, C));
+        int heavyCount = 0;
+        for (int i = 0; i < 7000; i++) {
+            Upstream u = fiveOneOne.pick(REQUEST);
+            heavyCount += u.equals(heavy) ? 1 : 0;
+            fiveOneOne.onComplete(u);
+        }
+        double heavyShare = heavyCount / 7000.0;
+        assertTrue(heavyShare > 0.68 && heavyShare < 0.75, "share of the weight-5 of 5:1:1: " + heavyShare);
+    }
+
     @Test
     void equalWeightsWithChoiceCountFourPreferTheLeastLoadedOfFour() {
         UpstreamSelector selector = new LeastRequestSelectorFactory()
