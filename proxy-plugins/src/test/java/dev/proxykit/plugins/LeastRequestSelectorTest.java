@@ -76,26 +76,22 @@ class LeastRequestSelectorTest {
     @Test
     void lightlyLoadedUpstreamsGetTheirWeightsShareNotAllOfItForTheHeaviest() {
         Upstream a = A.withWeight(2);
-        Picker twoToOne = selector().picker(List.of(a, B));
-        int aCount = 0;
-        for (int i = 0; i < 6000; i++) {
-            Upstream u = twoToOne.pick(REQUEST);
-            aCount += u.equals(a) ? 1 : 0;
-            twoToOne.onComplete(u);
-        }
-        double share = aCount / 6000.0;
+        double share = sequentialShare(selector().picker(List.of(a, B)), a, 6000);
         assertTrue(share > 0.63 && share < 0.70, "share of the weight-2 upstream: " + share);
-
         Upstream heavy = A.withWeight(5);
-        Picker fiveOneOne = selector().picker(List.of(heavy, B, C));
-        int heavyCount = 0;
-        for (int i = 0; i < 7000; i++) {
-            Upstream u = fiveOneOne.pick(REQUEST);
-            heavyCount += u.equals(heavy) ? 1 : 0;
-            fiveOneOne.onComplete(u);
-        }
-        double heavyShare = heavyCount / 7000.0;
+        double heavyShare = sequentialShare(selector().picker(List.of(heavy, B, C)), heavy, 7000);
         assertTrue(heavyShare > 0.68 && heavyShare < 0.75, "share of the weight-5 of 5:1:1: " + heavyShare);
+    }
+
+    /** The share of {@code picks} picks, each completed before the next, that went to {@code upstream}. */
+    private static double sequentialShare(Picker picker, Upstream upstream, int picks) {
+        int count = 0;
+        for (int i = 0; i < picks; i++) {
+            Upstream u = picker.pick(REQUEST);
+            count += u.equals(upstream) ? 1 : 0;
+            picker.onComplete(u);
+        }
+        return count / (double) picks;
     }
 
     @Test
