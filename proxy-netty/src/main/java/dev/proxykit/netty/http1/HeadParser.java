@@ -513,7 +513,7 @@ final class HeadParser {
                 if (v < 0 || (hasCl && v != contentLength)) {
                     throw invalidResponse("invalid Content-Length \"" + headers.value(i) + "\"");
                 }
-                clToNormalise |= hasCl || headers.value(i).indexOf(',') >= 0;
+                clToNormalise |= hasCl || headers.valueContains(i, ','); // no String per response
                 contentLength = v;
                 hasCl = true;
             } else if (headers.nameEquals(i, "transfer-encoding")) {

@@ -151,6 +151,21 @@ public final class HeaderBlock implements Headers {
         return HeadParser.parseContentLength(raw, start, start + offsets[index * 4 + 3]);
     }
 
+    /** Whether the value of the field at {@code index} holds the char {@code c}, without making a String. */
+    boolean valueContains(int index, char c) {
+        checkIndex(index);
+        if (!rawValue(index)) {
+            return valueString(index).indexOf(c) >= 0;
+        }
+        int start = offsets[index * 4 + 2];
+        for (int p = start, end = start + offsets[index * 4 + 3]; p < end; p++) {
+            if (raw[p] == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Whether the value of the field at {@code index}, a comma-separated list, has the element {@code token} (any
      * case), as {@link HeaderNames#listContains}, without making a String.

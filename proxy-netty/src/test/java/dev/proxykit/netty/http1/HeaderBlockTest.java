@@ -95,6 +95,10 @@ class HeaderBlockTest {
         h.setValue(6, "close");
         assertTrue(h.valueListContains(6, "CLOSE"));
         assertFalse(h.valueListContains(6, "keep-alive"));
+        assertTrue(h.valueContains(2, ','), "received bytes");
+        assertFalse(h.valueContains(1, ','), "a changed value");
+        h.setValue(1, "43, 43");
+        assertTrue(h.valueContains(1, ','));
     }
 
     @Test
