@@ -359,6 +359,11 @@ final class Exchange {
         }
         if (queued || !fe.inReadBatch()) {
             be.out().flush(); // else the client's read batch ends with one flush (FrontendHandler.channelReadComplete)
+            if (be != handler) {
+                // the flush failed at once (a pooled connection the upstream had just reset): the failure dropped
+                // this attempt and a retry or the failure is already under way
+                return;
+            }
         }
         if (requestComplete) {
             markRequestSent();
@@ -454,10 +459,14 @@ final class Exchange {
             pending.add(last);
             return;
         }
+        BackendHandler handler = be;
         if (fe.inReadBatch()) {
             be.out().write(last, upstream.voidPromise()); // flushed once at the end of the client's read batch
         } else {
             be.out().writeAndFlush(last, upstream.voidPromise());
+            if (be != handler) {
+                return; // the flush failed at once and dropped this attempt (see onConnected)
+            }
         }
         markRequestSent();
     }
@@ -587,6 +596,9 @@ final class Exchange {
         upstreamEndNanos = clock.nanoTime();
         responseDone = true;
         fe.out().writeAndFlush(last, client.voidPromise());
+        if (ended) {
+            return; // the client's socket failed at once: onClientGone ended the exchange and closed the upstream
+        }
         BackendHandler handler = be;
         Channel ch = upstream;
         be = null;
@@ -849,6 +861,9 @@ final class Exchange {
         h.add("Connection", "Upgrade");
         h.add("Upgrade", protocol != null ? protocol : upgradeProtocol);
         client.writeAndFlush(res, client.voidPromise());
+        if (ended) {
+            return; // as in onResponseEnd
+        }
         BackendHandler handler = be;
         Channel up = upstream;
         be = null;
