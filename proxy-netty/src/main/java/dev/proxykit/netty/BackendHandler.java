@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -118,6 +119,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         if (ex != null) {
             ex.onUpstreamWritabilityChanged(ctx.channel().isWritable());
         }
+    }
+
+    /**
+     * An https upstream's {@code close_notify}: it will send nothing more on this connection (RFC 8446 6.1), whether
+     * or not it closes TCP too. Closing it now drops an idle pooled connection before a request is sent into it, and
+     * ends a body delimited by the connection's end now, not at the idle timeout.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslCloseCompletionEvent) {
+            pool.remove(this);
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -266,11 +266,22 @@ final class Tunnel {
             }
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
-                    ((DuplexChannel) peer).shutdownOutput().addListener(s -> {
-                        if (((DuplexChannel) channel).isOutputShutdown()) {
-                            closeBoth(); // the other way ended before
-                        }
-                    });
+                    SslHandler tls = peer.pipeline().get(SslHandler.class);
+                    if (tls != null) {
+                        // over TLS the end of a direction is a close_notify, then the FIN (RFC 8446 6.1): a bare FIN
+                        // reads as a truncation attack, and OpenSSL fails the connection, answer and all
+                        tls.closeOutbound().addListener(c -> shutdownPeerOutput());
+                    } else {
+                        shutdownPeerOutput();
+                    }
+                }
+            });
+        }
+
+        private void shutdownPeerOutput() {
+            ((DuplexChannel) peer).shutdownOutput().addListener(s -> {
+                if (((DuplexChannel) channel).isOutputShutdown()) {
+                    closeBoth(); // the other way ended before
                 }
             });
         }
@@ -308,6 +319,8 @@ final class Tunnel {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.info("tunnel {} <-> {}: the {} side failed, closing both: {}", fromClient ? channel : peer,
+                    fromClient ? peer : channel, fromClient ? "client" : "upstream", cause.toString());
             closeBoth();
         }
     }

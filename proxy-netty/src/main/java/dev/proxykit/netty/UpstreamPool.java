@@ -82,6 +82,7 @@ final class UpstreamPool {
                         ch.pipeline().addLast("backend", be);
                     }
                 });
+        long connectStart = clock.nanoTime();
         ChannelFuture f = b.connect(target.address);
         f.addListener((ChannelFuture cf) -> {
             if (!cf.isSuccess()) {
@@ -93,6 +94,10 @@ final class UpstreamPool {
                 exchange.onConnected(be, false);
                 return;
             }
+            // timeouts.connect covers the TCP connect and the handshake together: the handshake gets what is left.
+            // It starts with channelActive, which Netty fires after the connect promise's listeners, so this holds.
+            long spent = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - connectStart);
+            ssl.setHandshakeTimeoutMillis(Math.max(1, exchange.connectTimeoutMillis() - spent));
             ssl.handshakeFuture().addListener(hf -> {
                 if (hf.isSuccess()) {
                     exchange.onConnected(be, false);
