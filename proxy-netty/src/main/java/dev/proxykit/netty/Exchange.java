@@ -31,7 +31,6 @@ import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -213,36 +212,6 @@ final class Exchange {
             h.add("Upgrade", upgradeProtocol);
         }
         return out;
-    }
-
-    /**
-     * The transfer codings of a response other than its final {@code chunked} (such as {@code gzip}), in order, or
-     * {@code null}: the proxy re-frames the body but does not decode it. Also {@code null} for a {@code chunked} that
-     * is not the last coding, which could not be announced again without chunking twice.
-     */
-    static String codingsBesideChunked(HeaderBlock h) {
-        List<String> codings = null;
-        for (int i = h.indexOf("Transfer-Encoding", 0); i >= 0; i = h.indexOf("Transfer-Encoding", i + 1)) {
-            for (String coding : h.value(i).split(",")) {
-                String c = coding.trim();
-                if (!c.isEmpty()) {
-                    codings = codings == null ? new ArrayList<>(2) : codings;
-                    codings.add(c);
-                }
-            }
-        }
-        if (codings == null) {
-            return null;
-        }
-        if (codings.get(codings.size() - 1).equalsIgnoreCase("chunked")) {
-            codings.remove(codings.size() - 1);
-        }
-        for (String c : codings) {
-            if (c.equalsIgnoreCase("chunked")) {
-                return null;
-            }
-        }
-        return codings.isEmpty() ? null : String.join(", ", codings);
     }
 
     /**
@@ -539,12 +508,12 @@ final class Exchange {
         upstreamKeepAlive = res.isKeepAlive();
         HeaderBlock h = res.headers();
         String announcedTrailers = joined(h, "Trailer");
-        BodyKind in = res.bodyKind();
-        String codings = in == BodyKind.CHUNKED || in == BodyKind.UNTIL_CLOSE ? codingsBesideChunked(h) : null;
         HopByHop.strip(h, false);
         if (route.forwarded.via() != null) {
             appendVia(h, route.forwarded.via());
         }
+        BodyKind in = res.bodyKind();
+        String codings = res.codingsBesideChunked();
         BodyKind out = in == BodyKind.NONE || in == BodyKind.LENGTH ? in
                 : head.isHttp11() ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
         if (codings != null && out == BodyKind.CHUNKED) {

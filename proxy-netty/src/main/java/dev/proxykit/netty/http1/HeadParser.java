@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Parses a complete message head (start line, fields, final empty line) held in a {@code byte[]}.
@@ -505,6 +507,7 @@ final class HeadParser {
         boolean clToNormalise = false;
         boolean te = false;
         boolean lastChunked = false;
+        boolean otherCodings = false;
         boolean close = false;
         boolean keepAliveToken = false;
         for (int i = 0, n = headers.size(); i < n; i++) {
@@ -517,10 +520,11 @@ final class HeadParser {
                 contentLength = v;
                 hasCl = true;
             } else if (headers.nameEquals(i, "transfer-encoding")) {
-                te = true;
                 String[] codings = headers.value(i).split(",");
                 String last = codings.length == 0 ? "" : codings[codings.length - 1].trim();
                 lastChunked = last.equalsIgnoreCase("chunked");
+                otherCodings |= te || codings.length != 1 || !lastChunked; // anything but one "chunked"
+                te = true;
             } else if (headers.nameEquals(i, "connection")) {
                 close |= headers.valueListContains(i, "close");
                 keepAliveToken |= headers.valueListContains(i, "keep-alive");
@@ -528,6 +532,7 @@ final class HeadParser {
         }
         boolean keepAlive = http11 ? !close : keepAliveToken && !close;
         BodyKind body;
+        String codingsBesideChunked = null;
         if (headRequest || status < 200 || status == 204 || status == 304) {
             body = BodyKind.NONE;
             if (hasCl && (status < 200 || status == 204)) {
@@ -545,6 +550,9 @@ final class HeadParser {
             }
             body = lastChunked ? BodyKind.CHUNKED : BodyKind.UNTIL_CLOSE;
             keepAlive &= lastChunked;
+            if (otherCodings) {
+                codingsBesideChunked = codingsBesideChunked(headers);
+            }
         } else if (hasCl) {
             body = BodyKind.LENGTH;
             if (clToNormalise) {
@@ -555,7 +563,29 @@ final class HeadParser {
             keepAlive = false;
         }
         return new ResponseHead(status, reason, http11, headers, body, body == BodyKind.LENGTH ? contentLength : -1,
-                keepAlive, headLength);
+                keepAlive, headLength, codingsBesideChunked);
+    }
+
+    /** See {@link ResponseHead#codingsBesideChunked()}; read only when the codings are not just one chunked. */
+    private static String codingsBesideChunked(HeaderBlock h) {
+        List<String> codings = new ArrayList<>(2);
+        for (int i = h.indexOf("Transfer-Encoding", 0); i >= 0; i = h.indexOf("Transfer-Encoding", i + 1)) {
+            for (String coding : h.value(i).split(",")) {
+                String c = coding.trim();
+                if (!c.isEmpty()) {
+                    codings.add(c);
+                }
+            }
+        }
+        if (!codings.isEmpty() && codings.get(codings.size() - 1).equalsIgnoreCase("chunked")) {
+            codings.remove(codings.size() - 1);
+        }
+        for (String c : codings) {
+            if (c.equalsIgnoreCase("chunked")) {
+                return null;
+            }
+        }
+        return codings.isEmpty() ? null : String.join(", ", codings);
     }
 
     // ---------------------------------------------------------------------------------------------- shared

@@ -14,9 +14,12 @@ public final class ResponseHead {
     long contentLength;
     final boolean keepAlive;
     final int headLength;
+    /** The transfer codings other than the final chunked, as received; {@code null} for none (or none sayable). */
+    final String codingsBesideChunked;
 
     ResponseHead(int status, String reason, boolean http11, HeaderBlock headers, BodyKind bodyKind,
-                 long contentLength, boolean keepAlive, int headLength) {
+                 long contentLength, boolean keepAlive, int headLength, String codingsBesideChunked) {
+        this.codingsBesideChunked = codingsBesideChunked;
         this.status = status;
         this.reason = reason;
         this.http11 = http11;
@@ -32,7 +35,7 @@ public final class ResponseHead {
      * {@code bodyKind} says (adding {@code Transfer-Encoding: chunked} for CHUNKED; the caller sets Content-Length).
      */
     public static ResponseHead of(int status, String reason, HeaderBlock headers, BodyKind bodyKind, long length) {
-        return new ResponseHead(status, reason, true, headers, bodyKind, length, true, 0);
+        return new ResponseHead(status, reason, true, headers, bodyKind, length, true, 0, null);
     }
 
     public int status() {
@@ -68,6 +71,15 @@ public final class ResponseHead {
     /** Whether the upstream allows reusing the connection after this response. */
     public boolean isKeepAlive() {
         return keepAlive;
+    }
+
+    /**
+     * The transfer codings of the received body other than its final {@code chunked} (such as {@code gzip}), in
+     * order, or {@code null}: the proxy re-frames a body but does not decode it. Also {@code null} for a
+     * {@code chunked} that is not the last coding, which could not be announced again without chunking twice.
+     */
+    public String codingsBesideChunked() {
+        return codingsBesideChunked;
     }
 
     public boolean isInformational() {

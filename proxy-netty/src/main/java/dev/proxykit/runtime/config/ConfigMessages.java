@@ -3,6 +3,7 @@ package dev.proxykit.runtime.config;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Objects;
@@ -74,7 +75,7 @@ public final class ConfigMessages {
     }
 
     /** A duration as a configuration file writes it: {@code 30s}, {@code 500ms}, {@code 1500ms}, {@code 0s}. */
-    public static String duration(java.time.Duration d) {
+    public static String duration(Duration d) {
         long millis = d.toMillis();
         return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
