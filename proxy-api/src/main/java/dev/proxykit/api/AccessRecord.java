@@ -15,6 +15,7 @@ public final class AccessRecord {
     private final String connectionId;
     private final long startEpochMillis;
     private final InetSocketAddress clientAddress;
+    private final String realClientIp;
     private final String method;
     private final String target;
     private final String protocol;
@@ -39,6 +40,7 @@ public final class AccessRecord {
         this.connectionId = b.connectionId;
         this.startEpochMillis = b.startEpochMillis;
         this.clientAddress = b.clientAddress;
+        this.realClientIp = b.realClientIp;
         this.method = b.method;
         this.target = b.target;
         this.protocol = b.protocol;
@@ -75,9 +77,21 @@ public final class AccessRecord {
         return startEpochMillis;
     }
 
-    /** The client's address. */
+    /** The client's address: the peer of the connection the request came on. */
     public InetSocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    /**
+     * The address of the client behind trusted proxies, as nginx's {@code realip} module finds it with
+     * {@code real_ip_recursive on}: when the connection's peer is one of the route's {@code trusted-proxies} and the
+     * request carried {@code X-Forwarded-For}, the rightmost address in that list that is not itself a trusted proxy
+     * (the leftmost when all of them are), as text such as {@code 203.0.113.7} or {@code 2001:db8::1}. {@code null}
+     * when the peer is not trusted, when it sent no {@code X-Forwarded-For}, or when the entry that would be the
+     * answer is not an IP address: then {@link #clientAddress()} is all that is known.
+     */
+    public String realClientIp() {
+        return realClientIp;
     }
 
     /** The method as received, or {@code "-"} when no request line could be read. */
@@ -197,6 +211,7 @@ public final class AccessRecord {
         private String connectionId = "-";
         private long startEpochMillis;
         private InetSocketAddress clientAddress;
+        private String realClientIp;
         private String method = "-";
         private String target = "-";
         private String protocol = "-";
@@ -232,6 +247,12 @@ public final class AccessRecord {
 
         public Builder clientAddress(InetSocketAddress v) {
             this.clientAddress = v;
+            return this;
+        }
+
+        /** {@link AccessRecord#realClientIp()}; {@code null} when unknown. */
+        public Builder realClientIp(String v) {
+            this.realClientIp = v;
             return this;
         }
 

@@ -1032,6 +1032,7 @@ final class Exchange {
                 .connectionId(fe.id())
                 .startEpochMillis(startMillis)
                 .clientAddress(inbound.clientAddress())
+                .realClientIp(realClientIp())
                 .method(head.method())
                 .target(receivedTarget)
                 .protocol(head.protocol())
@@ -1059,6 +1060,14 @@ final class Exchange {
             PluginCalls.rethrowIfFatal(e);
             LOG.warn("{} access logger threw; record lost: {}", fe.id(), record, e);
         }
+    }
+
+    /** {@link AccessRecord#realClientIp()}: only a trusted peer's {@code X-Forwarded-For} names one. */
+    private String realClientIp() {
+        if (route == null || !route.trusts(inbound.clientAddress().getAddress())) {
+            return null;
+        }
+        return RealClient.ip(joined(head.headers(), "X-Forwarded-For"), route::trusts);
     }
 
     /** {@link AccessLogger#isEnabled()}; a logger that throws there counts as on (its {@code log} then decides). */

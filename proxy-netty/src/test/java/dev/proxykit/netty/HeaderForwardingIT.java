@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.proxykit.api.AccessRecord;
 import dev.proxykit.runtime.config.ForwardedSettings;
 import dev.proxykit.testing.EngineHarness;
 import dev.proxykit.testing.RawHttpClient;
@@ -145,6 +146,26 @@ class HeaderForwardingIT {
             assertEquals(1, req.headers("X-Forwarded-For").size());
             assertEquals("for=203.0.113.7", req.header("Forwarded"));
             assertEquals("inner", req.header("X-Forwarded-Host"), "the inbound request's Host");
+        }
+    }
+
+    @Test
+    void theAccessRecordNamesTheClientBehindTrustedProxiesAndOnlyThen() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(
+                     EngineHarness.route().host("trusting").upstream(up.url())
+                             .trustedProxies("10.0.0.0/8", "127.0.0.1"),
+                     EngineHarness.route().upstream(up.url())), l -> { });
+             RawHttpClient c = proxy.client()) {
+            c.exchange("GET / HTTP/1.1\r\nHost: trusting\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n"
+                    + "X-Forwarded-For: 10.1.1.1\r\n\r\n");
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals("203.0.113.7", rec.realClientIp(), "the rightmost hop that is not a trusted proxy");
+            assertEquals("127.0.0.1", rec.clientAddress().getAddress().getHostAddress(), "the peer stays");
+            c.exchange("GET / HTTP/1.1\r\nHost: trusting\r\n\r\n");
+            assertNull(proxy.accessLog().take(5).realClientIp(), "no X-Forwarded-For: the peer is the client");
+            c.exchange("GET / HTTP/1.1\r\nHost: other\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n");
+            assertNull(proxy.accessLog().take(5).realClientIp(), "from a peer the route does not trust: ignored");
         }
     }
 

@@ -12,10 +12,12 @@ import java.util.function.Function;
  * nginx's {@code combined} format followed by upstream and timing fields:
  * <pre>
  * 127.0.0.1 - - [21/Nov/2026:10:15:30 +0000] "GET /a?b=1 HTTP/1.1" 200 13 "-" "curl/8.0" upstream=127.0.0.1:9292
- *   route=route-0 rt=0.012 uct=0.001 uht=0.010 urt=0.011 attempts=1[ tried=A,B][ error=REASON phase=PHASE]
+ *   route=route-0 rt=0.012 uct=0.001 uht=0.010 urt=0.011 attempts=1[ tried=A,B][ real_client=IP]
+ *   [ error=REASON phase=PHASE]
  * </pre>
  * (one line). {@code tried=} lists every upstream tried, in order, when a retry moved the request to another
- * upstream ({@code upstream=} is the last of them). The time is when the request head arrived, in the given zone; durations are seconds with three
+ * upstream ({@code upstream=} is the last of them). The first field is the connection's peer; {@code real_client=}
+ * follows when a trusted proxy named the client behind it ({@link AccessRecord#realClientIp()}). The time is when the request head arrived, in the given zone; durations are seconds with three
  * decimals; {@code -} stands for an absent value. Strings are escaped as nginx's {@code escape=default} does:
  * {@code "}, {@code \} and octets below 0x20 or from 0x7F become {@code \xHH}. Immutable and thread-safe.
  */
@@ -59,6 +61,9 @@ final class CombinedFormat implements Function<AccessRecord, String> {
             for (int i = 0; i < r.upstreams().size(); i++) {
                 escape(i == 0 ? b : b.append(','), r.upstreams().get(i));
             }
+        }
+        if (r.realClientIp() != null) {
+            escape(b.append(" real_client="), r.realClientIp());
         }
         if (r.failureReason() != null) {
             escape(b.append(" error="), r.failureReason()).append(" phase=")

@@ -19,7 +19,8 @@ import java.util.function.Function;
  *  "connect_ms":1.000,
  *  "upstream_header_ms":10.000,"upstream_ms":11.000,"error":null,"phase":null}
  * </pre>
- * {@code upstreams} lists every upstream tried, in order (more than one after a retry). {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
+ * {@code client} is the connection's peer; when a trusted proxy named the client behind it
+ * ({@link AccessRecord#realClientIp()}), {@code "real_client":"203.0.113.7"} follows it, and only then. {@code upstreams} lists every upstream tried, in order (more than one after a retry). {@code time} is when the request head arrived (ISO-8601 with milliseconds and the zone's offset); durations are
  * milliseconds with three decimals; absent values are {@code null}. Request fields arrive as octets of the wire, one
  * char each: octets that are valid UTF-8 are read as such (so {@code /caf%C3%A9}'s raw form {@code /café} logs as
  * {@code café}, as nginx's {@code escape=json} shows it), other octets stay one char each. Strings escape
@@ -44,6 +45,9 @@ final class JsonFormat implements Function<AccessRecord, String> {
         time.formatTo(Instant.ofEpochMilli(r.startEpochMillis()), b);
         b.append('"');
         string(b, "client", AccessLogText.clientIp(r.clientAddress()));
+        if (r.realClientIp() != null) {
+            string(b, "real_client", r.realClientIp());
+        }
         string(b, "method", r.method());
         string(b, "target", r.target());
         string(b, "protocol", r.protocol());

@@ -55,6 +55,15 @@ class CombinedAccessLoggerTest {
     }
 
     @Test
+    void namesTheClientBehindTrustedProxiesAfterThePeerOnlyWhenThereIsOne() {
+        String line = line(AccessRecords.sample().realClientIp("203.0.113.7")
+                .failure(Phase.CONNECT, "upstream_refused"));
+        assertTrue(line.startsWith("127.0.0.1 - - ["), line);
+        assertTrue(line.endsWith(" attempts=1 real_client=203.0.113.7 error=upstream_refused phase=CONNECT"), line);
+        assertFalse(line(AccessRecords.sample()).contains("real_client="));
+    }
+
+    @Test
     void writesADashForEveryAbsentValue() {
         assertEquals("- - - [21/Nov/2026:10:15:30 +0000] \"-\" 400 0 \"-\" \"-\" upstream=- route=- rt=- uct=- uht=-"
                 + " urt=- attempts=0", line(AccessRecords.empty()));

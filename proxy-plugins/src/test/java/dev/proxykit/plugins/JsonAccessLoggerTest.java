@@ -70,6 +70,13 @@ class JsonAccessLoggerTest {
     }
 
     @Test
+    void namesTheClientBehindTrustedProxiesOnlyWhenThereIsOne() {
+        String line = line(AccessRecords.sample().realClientIp("203.0.113.7"));
+        assertTrue(line.contains("\"client\":\"127.0.0.1\",\"real_client\":\"203.0.113.7\",\"method\""), line);
+        assertTrue(!line(AccessRecords.sample()).contains("real_client"));
+    }
+
+    @Test
     void listsEveryUpstreamTriedInOrder() {
         Config parsed = parse(line(AccessRecords.sample().upstream("127.0.0.1:9293").attempts(2)
                 .upstreams(List.of("127.0.0.1:9292", "127.0.0.1:9293"))));
