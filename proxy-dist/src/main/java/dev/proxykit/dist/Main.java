@@ -103,6 +103,9 @@ public final class Main {
             out.println("proxykit " + version());
             return EXIT_OK;
         }
+        if (command.check() || command.listPlugins()) {
+            ShippedLogging.forCommands(); // their output is the result: no log lines among it
+        }
         try {
             Path file = configFile(command);
             ProxySettings settings = command.demo()

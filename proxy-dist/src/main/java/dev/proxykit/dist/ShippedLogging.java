@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -44,6 +45,9 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
     /** The copy of {@code conf/logback.xml} in this JAR (the build copies the one file to both places). */
     static final String SHIPPED_COPY = "logback.xml";
 
+    /** Whether the console is set up for a command whose standard output is its result; see {@link #forCommands()}. */
+    private static volatile boolean forCommands;
+
     /** Creates the configurator; logback does, through {@code ServiceLoader}. */
     public ShippedLogging() {
     }
@@ -70,6 +74,15 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
     }
 
     /**
+     * For {@code --check} and {@code --list-plugins}, whose standard output is their result (as {@code nginx -t}
+     * keeps its own to standard error): the console then shows warnings and errors only, on standard error. Takes
+     * effect when called before the first logger is created. The files are set up as always.
+     */
+    static void forCommands() {
+        forCommands = true;
+    }
+
+    /**
      * Whether the file {@code named} holds exactly the shipped logging configuration; false for anything else logback
      * accepts there (a URL, a class-path resource), which logback then reads itself.
      */
@@ -93,6 +106,14 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         console.setContext(context);
         console.setName("CONSOLE");
         console.setEncoder(encoder(context, "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n"));
+        if (forCommands) {
+            console.setTarget("System.err");
+            ThresholdFilter warnings = new ThresholdFilter();
+            warnings.setContext(context);
+            warnings.setLevel("WARN");
+            warnings.start();
+            console.addFilter(warnings);
+        }
         console.start();
 
         Appender<ILoggingEvent> file = rollingFile(context, "FILE", logDir, "proxykit", "50MB", "1GB",

@@ -129,6 +129,11 @@ final class Launched implements AutoCloseable {
         return Files.readString(stderr, StandardCharsets.UTF_8);
     }
 
+    /** The stdout lines. */
+    List<String> stdoutLines() throws IOException {
+        return stdout().lines().toList();
+    }
+
     /** The stderr lines. */
     List<String> stderrLines() throws IOException {
         return stderr().lines().toList();

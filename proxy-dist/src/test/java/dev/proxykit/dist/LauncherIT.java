@@ -89,6 +89,10 @@ class LauncherIT {
         Path conf = home.toRealPath().resolve("conf/proxykit.conf");
         assertTrue(Pattern.compile("(?m)^configuration OK: " + Pattern.quote(conf.toString())
                 + " \\(1 routes, \\d+ plugins\\)$").matcher(check.stdout()).find(), check.describe());
+        assertEquals(1, check.stdoutLines().size(), "the result alone, no log lines: " + check.describe());
+        assertEquals(List.of(), check.stderrLines(), "informational log lines are not shown for --check");
+        assertTrue(Files.readString(home.resolve("logs/proxykit.log")).contains("Found "),
+                "the log file has them as always");
     }
 
     @Test
@@ -136,6 +140,7 @@ class LauncherIT {
         };
         List<String> rows = PluginTable.rows(list.stdout());
         assertEquals(expected.length, rows.size(), list.describe());
+        assertEquals(expected.length + 1, list.stdoutLines().size(), "the table alone: " + list.describe());
         for (int i = 0; i < expected.length; i++) {
             assertTrue(PluginTable.row(expected[i][0], expected[i][1], version, builtin).matcher(rows.get(i)).matches(),
                     "row " + i + ": " + String.join(" ", expected[i]) + " " + version + " " + builtin + "\n"
