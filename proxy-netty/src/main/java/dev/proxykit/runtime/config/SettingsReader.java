@@ -522,7 +522,8 @@ final class SettingsReader {
         RetrySettings retries = field(b, "retries", false, globals.retries(), BalancingReader.RETRIES,
                 (v, k) -> balancing.retries(v, k, globals.retries()));
         b.rejectUnknownKeys();
-        if (problems.size() > before) {
+        // a null plugin spec the route did not give is a bad global one, already reported there
+        if (problems.size() > before || errorClassifier == null || accessLog == null) {
             return null;
         }
         return new RouteSettings(name, match[0], match[1], upstreams, selector, directors, timeouts, tls,

@@ -416,6 +416,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBadGlobalPluginSpecThatRoutesInheritIsReportedOnceAtItsKey() {
+        List<String> problems = problems("""
+                proxykit {
+                  error-classifier = 5
+                  access-log { format = short }
+                  routes = [{ upstreams = ["http://127.0.0.1:1"] }, { upstreams = ["http://127.0.0.1:2"] }]
+                }
+                """);
+
+        assertEquals(List.of(
+                "test.conf:2: proxykit.error-classifier: 5 (expected: a plugin name such as round-robin, or a block"
+                        + " { type = NAME, ...settings })",
+                "test.conf:3: proxykit.access-log.type: missing (expected: the plugin's name (lower-case letters,"
+                        + " digits and '-', starting with a letter), as in { type = host-rewrite, ... })"),
+                problems);
+    }
+
+    @Test
     void routesMustBeGiven() {
         assertEquals("test.conf: proxykit.routes: missing (expected: a list of at least one route, such as routes ="
                 + " [{ upstreams = [\"http://127.0.0.1:8080\"] }])", problem("proxykit.workers = 1"));
