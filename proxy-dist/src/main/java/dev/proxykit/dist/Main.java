@@ -6,6 +6,7 @@ import dev.proxykit.runtime.ProxyServer;
 import dev.proxykit.runtime.StartupException;
 import dev.proxykit.runtime.config.ConfigLoader;
 import dev.proxykit.runtime.config.ConfigProblems;
+import dev.proxykit.runtime.config.PluginCheck;
 import dev.proxykit.runtime.config.ProxySettings;
 import dev.proxykit.runtime.plugin.PluginException;
 import dev.proxykit.runtime.plugin.PluginInfo;
@@ -108,9 +109,12 @@ public final class Main {
         }
         try {
             Path file = configFile(command);
+            // a configuration with problems reports its plugins' problems with them, not in a second run
+            PluginCheck plugins = ProxyServer.pluginCheck(Main.class.getClassLoader());
             ProxySettings settings = command.demo()
-                    ? ConfigLoader.parse(Demo.config(file, ConfigFactory.systemProperties()), Demo.ORIGIN, home)
-                    : ConfigLoader.load(file, ConfigFactory.systemProperties(), home);
+                    ? ConfigLoader.parse(Demo.config(file, ConfigFactory.systemProperties()), Demo.ORIGIN, home,
+                            plugins)
+                    : ConfigLoader.load(file, ConfigFactory.systemProperties(), home, plugins);
             if (command.listPlugins()) {
                 // what loads, then what does not: the listing is most wanted when something is wrong
                 List<String> problems = new ArrayList<>();

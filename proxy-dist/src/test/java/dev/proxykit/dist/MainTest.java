@@ -158,6 +158,41 @@ class MainTest {
         assertTrue(err().contains("workers") && err().contains("bad.conf:1"), err());
     }
 
+    @Test
+    void aConfigurationsOwnProblemsAndItsPluginsProblemsAreReportedInOneRunInFileOrder() throws IOException {
+        Path conf = Files.writeString(home.resolve("both.conf"), String.join("\n",
+                "proxykit {",
+                "  timeouts.connect = banana",
+                "  routes = [",
+                "    { upstreams = [\"http://127.0.0.1:9\"], directors = [single-hots] }",
+                "    { upstreams = [\"http://127.0.0.1:9\"], directors = [{ type = host-rewrite, host = \"bad host\" }] }",
+                "    { upstreams = [\"localhost:9\"], selector = round-robbin }",
+                "  ]",
+                "}",
+                ""));
+        List<String> expected = List.of(
+                conf + ":2: proxykit.timeouts.connect: \"banana\" (expected: a positive duration with a unit, such as 5s"
+                        + " or 500ms (units: ns, us, ms, s, m, h, d))",
+                conf + ":4: proxykit.routes[0].directors[0]: no director plugin named \"single-hots\" (available:"
+                        + " host-rewrite, single-host; did you mean \"single-host\"?)",
+                conf + ":5: proxykit.routes[1].directors[0].host: \"bad host\" (expected: a host name or IP address with"
+                        + " an optional :port, such as backend.example.com, 10.0.0.1:8080 or [::1]:8080, or null for the"
+                        + " chosen upstream's authority (a space at index 3))",
+                conf + ":6: proxykit.routes[2].upstreams[0]: invalid upstream URL \"localhost:9\": missing scheme"
+                        + " (expected: http://host[:port] or https://host[:port])",
+                conf + ":6: proxykit.routes[2].selector: no selector plugin named \"round-robbin\" (available:"
+                        + " consistent-hash, first, least-request, random, round-robin, weighted-round-robin; did you"
+                        + " mean \"round-robin\"?)");
+
+        assertEquals(2, run("--check", "--config", conf.toString()));
+        assertEquals(expected, err().lines().toList());
+        assertEquals("", out());
+
+        err.reset();
+        assertEquals(2, run("--config", conf.toString()));
+        assertEquals(expected, err().lines().toList(), "start-up reports what --check reports");
+    }
+
     private int run(String... args) {
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);

@@ -51,6 +51,22 @@ class PluginProblemsIT {
     }
 
     @Test
+    void unknownPluginNameIsReportedInTheSameRunAsTheConfigurationsOwnProblems() throws IOException {
+        Path both = config("single-hots", "  timeouts.connect = banana\n");
+
+        List<String> problems = refused(both);
+
+        assertEquals(List.of(
+                both + ":3: proxykit.timeouts.connect: \"banana\" (expected: a positive duration with a unit, such as 5s"
+                        + " or 500ms (units: ns, us, ms, s, m, h, d))",
+                both + ":6: proxykit.routes[0].directors[0]: no director plugin named \"single-hots\" (available:"
+                        + " host-rewrite, single-host; did you mean \"single-host\"?)"), problems);
+        Launched check = Launched.run(home, "--check", "--config", both.toString());
+        assertEquals(2, check.exitValue(), check.describe());
+        assertEquals(problems, check.stderrLines(), "--check reports what start-up reports");
+    }
+
+    @Test
     void factoryThatThrowsStopsStartUpNamingThePluginItsJarAndTheCause() throws IOException {
         Path jar = new TestJar(dir)
                 .source("com.example.boom.BoomFactory", """
@@ -137,8 +153,14 @@ class PluginProblemsIT {
 
     /** A valid configuration whose one route uses the director {@code director}; the director is on line 5. */
     private Path config(String director) throws IOException {
+        return config(director, "");
+    }
+
+    /** The same with {@code settings} (a line, or none) before the routes: the director is on line 6 after a line. */
+    private Path config(String director, String settings) throws IOException {
         return Files.writeString(dir.resolve(director + ".conf"), "proxykit {\n"
                 + "  listen = \"127.0.0.1:" + Installation.freePort() + "\"\n"
+                + settings
                 + "  routes = [{\n"
                 + "    upstreams = [\"http://127.0.0.1:9\"]\n"
                 + "    directors = [" + director + "]\n"

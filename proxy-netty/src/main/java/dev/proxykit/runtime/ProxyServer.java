@@ -2,10 +2,14 @@ package dev.proxykit.runtime;
 
 import com.google.inject.Guice;
 import dev.proxykit.netty.ProxyEngine;
+import dev.proxykit.runtime.config.ConfigLoader;
+import dev.proxykit.runtime.config.PluginCheck;
 import dev.proxykit.runtime.config.ProxySettings;
+import dev.proxykit.runtime.plugin.PluginException;
 import dev.proxykit.runtime.plugin.PluginRegistry;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +47,29 @@ public final class ProxyServer implements AutoCloseable {
         } catch (StartupException e) {
             return e.problems();
         }
+    }
+
+    /**
+     * The check that {@link ConfigLoader} runs when a configuration has problems of its own, so that they are reported
+     * together with its plugins' problems: discovers the plugins (in the configuration's {@code plugins-dir} and with
+     * {@code hostLoader}), then reports every plugin name no plugin provides and what the factories of the plugins
+     * whose settings are all known refuse, as {@link #check} would. When discovery itself has problems, those are
+     * reported instead: without every plugin the names cannot be checked.
+     *
+     * @param hostLoader the host's class loader, searched for plugins too
+     */
+    public static PluginCheck pluginCheck(ClassLoader hostLoader) {
+        Objects.requireNonNull(hostLoader, "hostLoader");
+        return (use, report) -> {
+            PluginRegistry registry;
+            try {
+                registry = PluginRegistry.discover(use.pluginsDir(), hostLoader);
+            } catch (PluginException e) {
+                e.problems().forEach(problem -> report.problem(null, problem));
+                return;
+            }
+            RouteAssembler.check(use, registry, report);
+        };
     }
 
     /**

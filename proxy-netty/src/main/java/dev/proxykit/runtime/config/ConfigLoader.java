@@ -23,7 +23,9 @@ import java.util.function.Supplier;
 /**
  * Reads and validates the configuration into {@link ProxySettings}: defaults from {@code reference.conf}, then the
  * user's file, then {@code overrides} (usually {@code -Dproxykit.*} system properties). Unknown keys, bad values and
- * bad upstream URLs are all reported at once, each with its key, file and line.
+ * bad upstream URLs are all reported at once, each with its key, file and line; given a {@link PluginCheck}, so are
+ * the problems of the plugins the configuration names, when it has problems of its own (when it has none, the caller
+ * goes on to build the plugins, which reports theirs).
  *
  * <p>The defaults are proxy-netty's own {@code reference.conf} only, not every {@code reference.conf} on the class
  * path: plugins keep their defaults (under {@code proxykit.plugins.<name>}) in their own {@code reference.conf},
@@ -41,14 +43,26 @@ public final class ConfigLoader {
     }
 
     /**
+     * Same as {@link #load(Path, Config, Path, PluginCheck)} without a plugin check.
+     *
+     * @throws ConfigProblems listing every problem found
+     */
+    public static ProxySettings load(Path file, Config overrides, Path home) throws ConfigProblems {
+        return load(file, overrides, home, null);
+    }
+
+    /**
      * @param file      the user's file; {@code null} for defaults and overrides only
      * @param overrides highest-priority values, such as {@code ConfigFactory.systemProperties()}; {@code null} for
      *                  none
      * @param home      the installation folder ({@code proxykit.home}), against which {@code plugins-dir} resolves;
      *                  {@code null} for the {@code proxykit.home} setting, else the working directory
+     * @param plugins   run when the configuration has problems, to report its plugins' problems with them;
+     *                  {@code null} for none
      * @throws ConfigProblems listing every problem found
      */
-    public static ProxySettings load(Path file, Config overrides, Path home) throws ConfigProblems {
+    public static ProxySettings load(Path file, Config overrides, Path home, PluginCheck plugins)
+            throws ConfigProblems {
         Problems problems = new Problems();
         Config user = ConfigFactory.empty();
         ConfigOrigin where = ConfigOriginFactory.newSimple("configuration");
@@ -63,26 +77,38 @@ public final class ConfigLoader {
             user = parse(() -> ConfigFactory.parseFile(file.toFile(),
                     ConfigParseOptions.defaults().setAllowMissing(false)), problems);
         }
-        return build(user, overrides == null ? ConfigFactory.empty() : overrides, home, file, where, problems);
+        return build(user, overrides == null ? ConfigFactory.empty() : overrides, home, file, where, plugins,
+                problems);
     }
 
     /**
-     * Same as {@link #load(Path, Config, Path)} for a configuration given as text (tests, the demo), without
-     * overrides. Messages name {@code originDescription} where they would name the file.
+     * Same as {@link #parse(String, String, Path, PluginCheck)} without a plugin check.
      *
-     * @param hocon             the configuration text
-     * @param originDescription what messages call the text, such as {@code demo.conf}
-     * @param home              as for {@link #load(Path, Config, Path)}
      * @throws ConfigProblems listing every problem found
      */
     public static ProxySettings parse(String hocon, String originDescription, Path home) throws ConfigProblems {
+        return parse(hocon, originDescription, home, null);
+    }
+
+    /**
+     * Same as {@link #load(Path, Config, Path, PluginCheck)} for a configuration given as text (tests, the demo),
+     * without overrides. Messages name {@code originDescription} where they would name the file.
+     *
+     * @param hocon             the configuration text
+     * @param originDescription what messages call the text, such as {@code demo.conf}
+     * @param home              as for {@link #load(Path, Config, Path, PluginCheck)}
+     * @param plugins           as for {@link #load(Path, Config, Path, PluginCheck)}
+     * @throws ConfigProblems listing every problem found
+     */
+    public static ProxySettings parse(String hocon, String originDescription, Path home, PluginCheck plugins)
+            throws ConfigProblems {
         Objects.requireNonNull(hocon, "hocon");
         Objects.requireNonNull(originDescription, "originDescription");
         Problems problems = new Problems();
         Config user = parse(() -> ConfigFactory.parseString(hocon,
                 ConfigParseOptions.defaults().setOriginDescription(originDescription)), problems);
         return build(user, ConfigFactory.empty(), home, null, ConfigOriginFactory.newSimple(originDescription),
-                problems);
+                plugins, problems);
     }
 
     private static Config parse(Supplier<Config> parser, Problems problems) throws ConfigProblems {
@@ -95,7 +121,7 @@ public final class ConfigLoader {
     }
 
     private static ProxySettings build(Config user, Config overrides, Path home, Path source, ConfigOrigin where,
-                                       Problems problems) throws ConfigProblems {
+                                       PluginCheck plugins, Problems problems) throws ConfigProblems {
         Config merged;
         try {
             merged = overrides.withFallback(user).withFallback(Reference.CONFIG).resolve();
@@ -105,8 +131,12 @@ public final class ConfigLoader {
         }
         checkTopLevel(user, problems);
         checkListElementOverrides(overrides, user, problems);
-        ProxySettings settings = new SettingsReader(problems).read(merged.root().get(ROOT), source, home, where);
+        SettingsReader reader = new SettingsReader(problems);
+        ProxySettings settings = reader.read(merged.root().get(ROOT), source, home, where);
         if (!problems.isEmpty()) {
+            if (plugins != null && reader.pluginUse() != null) {
+                plugins.check(reader.pluginUse(), problems);
+            }
             throw problems.toException();
         }
         return settings;

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Every problem found in a configuration, each one line of the form {@code <file>:<line>: <key>: <what is wrong>
- * (expected: ...)}. Start-up prints them all and exits 2.
+ * (expected: ...)}, with those of its plugins when a {@link PluginCheck} was given (a plugins folder's own problems,
+ * such as an unreadable JAR, name the JAR instead). Start-up prints them all and exits 2.
  */
 public final class ConfigProblems extends Exception {
 

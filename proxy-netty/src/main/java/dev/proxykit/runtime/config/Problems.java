@@ -10,7 +10,7 @@ import java.util.List;
  * Collects configuration problems, each one line {@code <file>:<line>: <key>: <what is wrong> (expected: ...)}, so
  * that a user sees every mistake in one run, in the order they stand in each file. Confined to the reading thread.
  */
-final class Problems {
+final class Problems implements PluginCheck.Report {
 
     /** One problem line, with where it stands for sorting. */
     private record Problem(String source, int line, String text) {
@@ -25,8 +25,17 @@ final class Problems {
 
     /** A problem whose message already says what was expected (such as {@link dev.proxykit.api.Upstream}'s). */
     void addLine(ConfigOrigin origin, String key, String message) {
-        problems.add(new Problem(ConfigMessages.source(origin), origin.lineNumber(),
-                ConfigMessages.location(origin) + ": " + key + ": " + message));
+        problem(origin, ConfigMessages.location(origin) + ": " + key + ": " + message);
+    }
+
+    /** A whole line built elsewhere (a plugin's problem), sorted in by {@code origin}; raw when it is null. */
+    @Override
+    public void problem(ConfigOrigin origin, String line) {
+        if (origin == null) {
+            addRaw(line);
+        } else {
+            problems.add(new Problem(ConfigMessages.source(origin), origin.lineNumber(), line));
+        }
     }
 
     /** A line built elsewhere, such as a syntax error, which has no key. */

@@ -49,6 +49,9 @@ final class SettingsReader {
     private final Problems problems;
     private final ValueReader values;
     private final BalancingReader balancing;
+    /** The plugins of every route read so far, valid or not. */
+    private final List<PluginUse.Route> pluginRoutes = new ArrayList<>();
+    private PluginUse pluginUse;
 
     SettingsReader(Problems problems) {
         this.problems = problems;
@@ -87,10 +90,15 @@ final class SettingsReader {
         ProxySettings.TransportKind transport = field(b, "transport", true, null, String.join(" | ", TRANSPORTS),
                 this::transport);
         Boolean tunnelSplice = field(b, "tunnel-splice", true, null, BOOLEAN, values::bool);
+        int beforeFolders = problems.size();
         Path configuredHome = field(b, "home", false, null, "a folder", this::home);
         Path homeFolder = home != null ? home : configuredHome;
+        if (home != null) {
+            beforeFolders = problems.size(); // a bad proxykit.home is not what plugins-dir resolves against
+        }
         Path pluginsDir = field(b, "plugins-dir", true, null, "a folder, or null for the class path only",
                 (v, k) -> pluginsDir(v, k, homeFolder));
+        boolean pluginsDirKnown = problems.size() == beforeFolders;
         Duration grace = field(b, "shutdown-grace-period", true, null, ValueReader.DURATION,
                 (v, k) -> values.duration(v, k, true));
         Limits limits = field(b, "limits", true, null, "a block limits { ... }", this::limits);
@@ -118,12 +126,24 @@ final class SettingsReader {
         ConfigValue routesValue = b.get("routes");
         List<RouteSettings> routes = routes(routesValue, b.key("routes"), globals, where);
         b.rejectUnknownKeys();
+        if (pluginsDirKnown) {
+            pluginUse = new PluginUse(pluginsDir, errorClassifier, accessLog, pluginRoutes);
+        }
         if (!problems.isEmpty()) {
             return null;
         }
         int threads = workers == 0 ? Runtime.getRuntime().availableProcessors() : workers;
         return new ProxySettings(source, listen, threads, transport, tunnelSplice, grace, pluginsDir, limits, pool,
                 timeouts, errorClassifier, accessLog, routes);
+    }
+
+    /**
+     * The plugins of the configuration {@link #read} read, as far as they could be read: also, and above all, when it
+     * had problems. {@code null} before reading, and when {@code home} or {@code plugins-dir} could not be read, for
+     * then the plugins that would be loaded are not known.
+     */
+    PluginUse pluginUse() {
+        return pluginUse;
     }
 
     /**
@@ -506,7 +526,9 @@ final class SettingsReader {
         PluginSpec selector = field(b, "selector", false,
                 new PluginSpec(DEFAULT_SELECTOR, noSettings(object.origin()), b.key("selector"), object.origin()),
                 PLUGIN, this::spec);
-        List<PluginSpec> directors = field(b, "directors", false, List.of(), "a list of " + PLUGIN, this::specs);
+        List<PluginSpec> readDirectors = new ArrayList<>();
+        List<PluginSpec> directors = field(b, "directors", false, List.of(), "a list of " + PLUGIN,
+                (v, k) -> specs(v, k, readDirectors));
         Timeouts timeouts = field(b, "timeouts", false, globals.timeouts(), "a block timeouts { ... }",
                 (v, k) -> timeouts(v, k, globals.timeouts()));
         TlsSettings tls = field(b, "tls", false, globals.tls(), "a block tls { ... }",
@@ -522,8 +544,11 @@ final class SettingsReader {
         RetrySettings retries = field(b, "retries", false, globals.retries(), BalancingReader.RETRIES,
                 (v, k) -> balancing.retries(v, k, globals.retries()));
         b.rejectUnknownKeys();
+        boolean valid = problems.size() == before;
+        pluginRoutes.add(new PluginUse.Route(valid ? name : null, valid ? upstreams : null, selector, readDirectors,
+                errorClassifier, accessLog));
         // a null plugin spec the route did not give is a bad global one, already reported there
-        if (problems.size() > before || errorClassifier == null || accessLog == null) {
+        if (!valid || errorClassifier == null || accessLog == null) {
             return null;
         }
         return new RouteSettings(name, match[0], match[1], upstreams, selector, directors, timeouts, tls,
@@ -641,12 +666,19 @@ final class SettingsReader {
         }
     }
 
-    private List<PluginSpec> specs(ConfigValue value, String key) {
+    /** A list of plugin specs; {@code read} receives every one that could be read, also when others could not. */
+    private List<PluginSpec> specs(ConfigValue value, String key, List<PluginSpec> read) {
         List<ConfigValue> entries = values.list(value, key, "a list of " + PLUGIN);
         if (entries == null) {
             return null;
         }
-        return each(entries, key, this::spec);
+        return each(entries, key, (v, k) -> {
+            PluginSpec spec = spec(v, k);
+            if (spec != null) {
+                read.add(spec);
+            }
+            return spec;
+        });
     }
 
     /**

@@ -193,6 +193,22 @@ public final class PluginRegistry {
                 AccessLoggerFactory::create);
     }
 
+    /**
+     * Checks that a plugin of {@code kind} provides the name {@code spec} gives, without building it: for a plugin
+     * whose route has problems of its own, so that building it would not be building what will run.
+     * {@code access-log = off} is provided.
+     *
+     * @throws ConfigException the one the {@code create*} methods throw for a name no plugin provides
+     */
+    public void requireProvided(PluginKind kind, PluginSpec spec) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(spec, "spec");
+        boolean off = kind == PluginKind.ACCESS_LOGGER && spec.type().equals(ACCESS_LOG_OFF);
+        if (!off && !byKind.get(kind).containsKey(spec.type())) {
+            throw unknown(kind, spec);
+        }
+    }
+
     private <F extends PluginFactory, T> T create(PluginKind kind, Class<F> type, PluginSpec spec, String route,
                                                   List<Upstream> upstreams,
                                                   BiFunction<F, PluginContext, T> build) {

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.proxykit.api.Upstream;
+import dev.proxykit.runtime.ProxyServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -475,6 +477,116 @@ class ConfigLoaderTest {
         assertTrue(problems.get(1).startsWith("test.conf:3: proxykit.workers: -1 (expected:"), problems.get(1));
         assertTrue(problems.get(2).startsWith("test.conf:4: proxykit.listen: \"nowhere\": no \":port\""), problems.get(2));
         assertTrue(problems.get(3).startsWith("test.conf:5: proxykit.timeouts.connect: \"never\""), problems.get(3));
+    }
+
+    @Test
+    void pluginProblemsAreReportedWithTheConfigurationsOwnInOneRunInFileOrder() {
+        List<String> problems = assertThrows(ConfigProblems.class, () -> ConfigLoader.parse("""
+                proxykit {
+                  timeouts { connect = banana }
+                  routes = [
+                    {
+                      upstreams = ["http://127.0.0.1:9"]
+                      directors = [single-hots]
+                    }
+                    {
+                      upstreams = ["localhost:8080"]
+                      selector = round-robbin
+                      directors = [{ type = host-rewrite, host = "http://not-built.example" }, 7]
+                    }
+                    {
+                      name = api
+                      upstreams = ["http://127.0.0.1:9"]
+                      directors = [{ type = host-rewrite, host = "bad host" }]
+                      error-classifier = defualt
+                    }
+                  ]
+                  access-log = jsno
+                }
+                """, "both.conf", null, ProxyServer.pluginCheck(getClass().getClassLoader()))).problems();
+
+        assertEquals(8, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith("both.conf:2: proxykit.timeouts.connect: \"banana\""), problems.get(0));
+        assertEquals("both.conf:6: proxykit.routes[0].directors[0]: no director plugin named \"single-hots\""
+                + " (available: host-rewrite, single-host; did you mean \"single-host\"?)", problems.get(1));
+        assertTrue(problems.get(2).startsWith("both.conf:9: proxykit.routes[1].upstreams[0]: invalid upstream URL"),
+                problems.get(2));
+        assertTrue(problems.get(3).startsWith("both.conf:10: proxykit.routes[1].selector: no selector plugin named"
+                + " \"round-robbin\" (available: "), problems.get(3));
+        assertTrue(problems.get(4).startsWith("both.conf:11: proxykit.routes[1].directors[1]: 7 (expected: "),
+                problems.get(4));
+        assertTrue(problems.get(5).startsWith("both.conf:16: proxykit.routes[2].directors[0].host: \"bad host\""
+                + " (expected: "), problems.get(5));
+        assertTrue(problems.get(6).startsWith("both.conf:17: proxykit.routes[2].error-classifier: no error classifier"
+                + " plugin named \"defualt\" (available: default; did you mean \"default\"?"), problems.get(6));
+        assertTrue(problems.get(7).startsWith("both.conf:20: proxykit.access-log: no access logger plugin named"
+                + " \"jsno\""), problems.get(7));
+        assertTrue(problems.stream().noneMatch(p -> p.contains("not-built")),
+                "the plugins of a route with problems are looked up by name, not built: " + problems);
+    }
+
+    @Test
+    void thePluginCheckRunsOnlyWhenThereAreProblemsAndSeesThePluginsThatCouldBeRead() throws Exception {
+        List<PluginUse> seen = new ArrayList<>();
+        PluginCheck recorder = (use, report) -> {
+            seen.add(use);
+            report.problem(null, "a problem of the plugins folder");
+        };
+        ConfigLoader.parse(MINIMAL, "ok.conf", dir, recorder);
+        assertEquals(List.of(), seen, "a configuration without problems goes on to build its plugins");
+
+        List<String> problems = assertThrows(ConfigProblems.class, () -> ConfigLoader.parse("""
+                proxykit {
+                  workers = many
+                  error-classifier = 5
+                  routes = [
+                    { name = a, upstreams = ["http://127.0.0.1:1"], directors = [single-host] }
+                    { name = b, upstreams = ["nope"], selector = first, directors = [single-host, 7, host-rewrite] }
+                  ]
+                }
+                """, "use.conf", dir, recorder)).problems();
+
+        assertEquals(1, seen.size());
+        assertEquals("a problem of the plugins folder", problems.get(0), "a line without an origin comes first");
+        assertEquals(5, problems.size(), String.join("\n", problems));
+        PluginUse use = seen.get(0);
+        assertEquals(dir.resolve("plugins"), use.pluginsDir());
+        assertNull(use.errorClassifier());
+        assertEquals("combined", use.accessLog().type());
+        PluginUse.Route a = use.routes().get(0);
+        assertTrue(a.buildable());
+        assertEquals("a", a.name());
+        assertEquals(List.of(Upstream.parse("http://127.0.0.1:1")), a.upstreams());
+        assertEquals("round-robin", a.selector().type());
+        assertEquals(List.of("single-host"), a.directors().stream().map(PluginSpec::type).toList());
+        assertNull(a.errorClassifier(), "the bad global one, reported as an engine problem");
+        assertEquals(use.accessLog(), a.accessLog());
+        PluginUse.Route b = use.routes().get(1);
+        assertFalse(b.buildable());
+        assertNull(b.name());
+        assertNull(b.upstreams());
+        assertEquals("first", b.selector().type());
+        assertEquals(List.of("single-host", "host-rewrite"), b.directors().stream().map(PluginSpec::type).toList());
+        assertEquals(List.of("proxykit.routes[1].directors[0]", "proxykit.routes[1].directors[2]"),
+                b.directors().stream().map(PluginSpec::path).toList());
+    }
+
+    @Test
+    void withoutAPluginsDirThatCouldBeReadThePluginCheckDoesNotRun() {
+        List<PluginUse> seen = new ArrayList<>();
+        PluginCheck recorder = (use, report) -> seen.add(use);
+        String routes = ", workers = many, routes = [{ upstreams = [\"http://127.0.0.1:1\"], selector = nope }] }";
+
+        assertThrows(ConfigProblems.class, () -> ConfigLoader.parse(
+                "proxykit { plugins-dir = \"" + dir.resolve("nowhere") + "\"" + routes, "t.conf", dir, recorder));
+        assertThrows(ConfigProblems.class, () -> ConfigLoader.parse(
+                "proxykit { home = []" + routes, "t.conf", null, recorder));
+        assertEquals(List.of(), seen, "which plugins exist is not known");
+
+        assertThrows(ConfigProblems.class, () -> ConfigLoader.parse(
+                "proxykit { home = []" + routes, "t.conf", dir, recorder));
+        assertEquals(1, seen.size(), "plugins-dir resolves against the home given, not proxykit.home");
+        assertEquals(dir.resolve("plugins"), seen.get(0).pluginsDir());
     }
 
     @Test

@@ -660,6 +660,24 @@ class PluginRegistryTest {
     }
 
     @Test
+    void requireProvidedLooksTheNameUpWithoutBuildingAndThrowsWhatCreateThrows() throws Exception {
+        install(probeJar);
+        install(failingJar);
+        PluginRegistry registry = discover();
+        RouteSettings route = route("    directors = [boom, prob]\n    access-log = off");
+
+        registry.requireProvided(PluginKind.DIRECTOR, route.directors().get(0)); // boom's create would throw
+        registry.requireProvided(PluginKind.ACCESS_LOGGER, route.accessLog());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> registry.requireProvided(PluginKind.DIRECTOR, route.directors().get(1)));
+
+        assertEquals(directorFails(registry, "    directors = [boom, prob]\n    access-log = off").getMessage(),
+                e.getMessage());
+        assertEquals("test.conf:4: proxykit.routes[0].directors[1]: no director plugin named \"prob\" (available: boom,"
+                + " getter, nothing, probe, strict; did you mean \"probe\"?)", e.getMessage());
+    }
+
+    @Test
     void pluginReferenceConfDefaultsReachTheContextUnderTheSpecSettings() throws Exception {
         install(probeJar);
         PluginRegistry registry = discover();
