@@ -13,6 +13,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The byte relay an exchange becomes after {@code 101 Switching Protocols}: the HTTP codecs leave both pipelines and
  * bytes flow both ways as they arrive, with the same backpressure rule as HTTP (an unwritable side stops reading the
- * other). A half-close (FIN) on one side is passed on as a half-close of the other, after every byte before it; once
- * both ways are half-closed, or on a close or reset of either side, both close (copying, after writing what was read
- * from the closed side; splicing, at once, see {@link Side#splice()}); nothing moving for the idle timeout closes both.
+ * other). A half-close on one side (a FIN; from a TLS peer, its {@code close_notify} too) is passed on as a half-close
+ * of the other, after every byte before it; once both ways are half-closed, or on a close or reset of either side,
+ * both close (copying, after writing what was read from the closed side; splicing, at once, see
+ * {@link Side#splice()}); nothing moving for the idle timeout closes both.
  *
  * <p>The bytes move one of two ways, with the same behaviour and the same counts:
  * <ul>
@@ -160,8 +162,9 @@ final class Tunnel {
         private final ReadCounter reads;
         private final long readsAtStart;
         private long readsSeen;
-        /** Splicing: the end of the input was found, a write waits to tell when the peer's pipe is drained. */
+        /** The end of the input was found and passed on; a second end (a FIN after a close_notify) is not. */
         private boolean inputDone;
+        /** Splicing: a write waits to tell when the peer's pipe is drained. */
         private boolean probing;
 
         Side(Channel channel, Channel peer, boolean fromClient, boolean splice) {
@@ -247,7 +250,6 @@ final class Tunnel {
             channel.config().setAutoRead(false); // after a FIN the socket polls readable forever: stop polling
             ChannelOutboundBuffer out = peer.unsafe().outboundBuffer();
             if (out == null || out.isEmpty()) {
-                inputDone = true;
                 inputEnded(ctx);
             } else if (!probing) {
                 probing = true;
@@ -258,8 +260,15 @@ final class Tunnel {
             }
         }
 
-        /** The channel's input ended (FIN): pass it on to the peer after every byte before it; both ended: close. */
+        /**
+         * The channel's input ended (a FIN, or a TLS close_notify, perhaps then a FIN): pass it on to the peer, once,
+         * after every byte before it; both ended: close.
+         */
         private void inputEnded(ChannelHandlerContext ctx) {
+            if (inputDone) {
+                return;
+            }
+            inputDone = true;
             if (!peer.isActive()) {
                 ctx.close();
                 return;
@@ -298,6 +307,16 @@ final class Tunnel {
             if (evt instanceof ChannelInputShutdownEvent) {
                 if (reads == null) { // splicing, the FIN may be early: channelReadComplete finds the end
                     inputEnded(ctx);
+                }
+            } else if (evt instanceof SslCloseCompletionEvent && ((SslCloseCompletionEvent) evt).isSuccess()) {
+                // a close_notify ends what a TLS peer sends, whether TCP ends with it or stays open; the bytes before
+                // it were read before this event (TLS is never spliced)
+                if (ctx.pipeline().get(SslHandler.class).engine().isOutboundDone()) {
+                    // nothing can go to it any more either: TLS 1.2 answers a close_notify with one and drops what
+                    // waits (RFC 5246 7.2.1), or ours went first; closing passes on what was read, then closes both
+                    ctx.close();
+                } else {
+                    inputEnded(ctx); // TLS 1.3: one way ended (RFC 8446 6.1), the other goes on
                 }
             } else if (evt instanceof IdleStateEvent) {
                 closeBoth();

@@ -344,8 +344,8 @@ class UpgradeTunnelIT {
         relay.assertUsed(splicedBefore);
     }
 
-    /** The tunnel's access record counts exactly these bytes each way. */
-    private static void assertCounted(EngineHarness proxy, long clientToUpstream, long upstreamToClient)
+    /** The tunnel's access record (it comes once both sides closed) counts exactly these bytes each way. */
+    static void assertCounted(EngineHarness proxy, long clientToUpstream, long upstreamToClient)
             throws InterruptedException {
         AccessRecord rec = proxy.accessLog().take(10);
         assertEquals(101, rec.status());
