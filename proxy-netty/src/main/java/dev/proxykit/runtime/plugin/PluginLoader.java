@@ -303,7 +303,8 @@ final class PluginLoader {
         }
     }
 
-    private void closeLoaders() {
+    /** Closes the plugins' class loaders (and with them their JARs); nothing loads from them afterwards. */
+    void closeLoaders() {
         for (PluginClassLoader loader : loaders) {
             try {
                 loader.close();

@@ -100,7 +100,8 @@ public final class PluginRegistry {
 
     /**
      * For {@code --list-plugins}: every plugin that could be loaded, and the discovery problems (a name provided
-     * twice, an unreadable JAR, ...) that {@link #discover} would have thrown, instead of only the problems.
+     * twice, an unreadable JAR, ...) that {@link #discover} would have thrown, instead of only the problems. The
+     * plugins' class loaders are closed before it returns.
      *
      * @param pluginsDir as for {@link #discover}
      * @param hostLoader as for {@link #discover}
@@ -110,9 +111,13 @@ public final class PluginRegistry {
     public static List<PluginInfo> listAll(Path pluginsDir, ClassLoader hostLoader, List<String> problems) {
         Objects.requireNonNull(hostLoader, "hostLoader");
         PluginLoader loader = new PluginLoader(hostLoader);
-        List<PluginEntry> entries = loader.discoverAll(pluginsDir);
-        problems.addAll(loader.problems());
-        return new PluginRegistry(entries, pluginsDir).plugins;
+        try {
+            List<PluginEntry> entries = loader.discoverAll(pluginsDir);
+            problems.addAll(loader.problems());
+            return new PluginRegistry(entries, pluginsDir).plugins;
+        } finally {
+            loader.closeLoaders(); // the listing is names and strings: nothing loads from the plugins' JARs after it
+        }
     }
 
     /** Every plugin found, sorted by kind then name. */

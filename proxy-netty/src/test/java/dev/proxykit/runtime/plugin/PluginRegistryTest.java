@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -37,6 +38,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +80,9 @@ class PluginRegistryTest {
               level = 1
             }
             """;
+
+    /** The files this process holds open, as Linux shows them. */
+    private static final Path OPEN_FILES = Path.of("/proc/self/fd");
 
     private static Path probeJar;
     private static Path greetingV1Jar;
@@ -551,6 +556,41 @@ class PluginRegistryTest {
         PluginInfo tall = listed.stream().filter(p -> p.name().equals("tall")).findFirst().orElseThrow();
         assertEquals("first line second line", tall.description());
         assertTrue(listed.stream().noneMatch(p -> p.name().equals("off")), jar.toString());
+    }
+
+    /** --list-plugins keeps the names and descriptions, and lets go of the JARs: their class loaders are closed. */
+    @Test
+    void listingAllClosesThePluginClassLoaders() throws Exception {
+        assumeTrue(Files.isDirectory(OPEN_FILES), "reads the files this process holds open, as Linux shows them");
+        Path jar = install(dup1Jar);
+        Path folder = installInFolder("greeter-a", greeterAJar);
+        Path library = installInFolder("greeter-a", greetingV1Jar);
+
+        List<PluginInfo> listed = PluginRegistry.listAll(pluginsDir, host(), new ArrayList<>());
+
+        assertEquals(List.of("dup", "greeter-a"), listed.stream().map(PluginInfo::name).toList());
+        assertEquals(List.of(), heldOpen(jar, folder, library));
+    }
+
+    /** Those of {@code files} that this process holds open. */
+    private static List<Path> heldOpen(Path... files) throws IOException {
+        List<Path> open = new ArrayList<>();
+        try (Stream<Path> descriptors = Files.list(OPEN_FILES)) {
+            for (Path fd : descriptors.toList()) {
+                try {
+                    open.add(Files.readSymbolicLink(fd));
+                } catch (IOException e) {
+                    // closed since it was listed (the listing's own descriptor, say)
+                }
+            }
+        }
+        List<Path> held = new ArrayList<>();
+        for (Path file : files) {
+            if (open.contains(file.toRealPath())) {
+                held.add(file);
+            }
+        }
+        return held;
     }
 
     @Test
