@@ -11,9 +11,13 @@ import dev.proxykit.api.PluginFactory;
 import dev.proxykit.runtime.config.ConfigMessages;
 import java.io.IOException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +48,15 @@ final class PluginLoader {
     private static final String DEFAULTS_ROOT = "proxykit.plugins";
     /** More providers than this in one loader and kind means something is wrong; stops a runaway iteration. */
     private static final int MAX_PROVIDERS = 10_000;
+    /** Opens a URL as the JDK does, but without its cache: the cache keeps a JAR it opened open for good. */
+    private static final URLStreamHandler UNCACHED = new URLStreamHandler() {
+        @Override
+        protected URLConnection openConnection(URL url) throws IOException {
+            URLConnection connection = new URL(url.toExternalForm()).openConnection();
+            connection.setUseCaches(false);
+            return connection;
+        }
+    };
 
     private final ClassLoader hostLoader;
     private final List<String> problems = new ArrayList<>();
@@ -261,13 +274,31 @@ final class PluginLoader {
         try {
             // allow unresolved: on the class path this reads every library's reference.conf, and only
             // proxykit.plugins.<name> matters; a plugin reading an unresolved value gets a ConfigException then
-            return ConfigFactory.parseResourcesAnySyntax(loader, REFERENCE)
+            return ConfigFactory.parseResourcesAnySyntax(uncached(loader), REFERENCE)
                     .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
         } catch (ConfigException e) {
             problems.add(source + ": the plugin's " + REFERENCE + " is invalid: " + e.getMessage()
                     + " (expected: valid HOCON; fix the plugin)");
             return ConfigFactory.empty();
         }
+    }
+
+    /**
+     * {@code loader}'s resources, as typesafe-config finds them ({@code getResources}), read without the JDK's cache
+     * of opened JARs: through it, a plugin's JAR would stay open after its class loader is closed. Same URLs, so
+     * messages name the same places.
+     */
+    private static ClassLoader uncached(ClassLoader loader) {
+        return new ClassLoader(null) {
+            @Override
+            public Enumeration<URL> getResources(String name) throws IOException {
+                List<URL> urls = new ArrayList<>();
+                for (URL url : Collections.list(loader.getResources(name))) {
+                    urls.add(new URL(url, url.toExternalForm(), UNCACHED));
+                }
+                return Collections.enumeration(urls);
+            }
+        };
     }
 
     /** {@code proxykit.plugins.<name>} of the plugin's reference.conf, or {@code null} after a problem. */

@@ -558,18 +558,22 @@ class PluginRegistryTest {
         assertTrue(listed.stream().noneMatch(p -> p.name().equals("off")), jar.toString());
     }
 
-    /** --list-plugins keeps the names and descriptions, and lets go of the JARs: their class loaders are closed. */
+    /**
+     * --list-plugins keeps the names and descriptions, and lets go of the JARs: their class loaders are closed, and
+     * their reference.conf files were not read through the JDK's cache of opened JARs, which never closes them.
+     */
     @Test
-    void listingAllClosesThePluginClassLoaders() throws Exception {
+    void listingAllLeavesNoPluginJarOpen() throws Exception {
         assumeTrue(Files.isDirectory(OPEN_FILES), "reads the files this process holds open, as Linux shows them");
         Path jar = install(dup1Jar);
+        Path withDefaults = install(probeJar); // its reference.conf is read too
         Path folder = installInFolder("greeter-a", greeterAJar);
         Path library = installInFolder("greeter-a", greetingV1Jar);
 
         List<PluginInfo> listed = PluginRegistry.listAll(pluginsDir, host(), new ArrayList<>());
 
-        assertEquals(List.of("dup", "greeter-a"), listed.stream().map(PluginInfo::name).toList());
-        assertEquals(List.of(), heldOpen(jar, folder, library));
+        assertEquals(List.of("dup", "greeter-a", "probe"), listed.stream().map(PluginInfo::name).toList());
+        assertEquals(List.of(), heldOpen(jar, withDefaults, folder, library));
     }
 
     /** Those of {@code files} that this process holds open. */
