@@ -285,8 +285,12 @@ class LauncherIT {
         Path conf = listenOnlyConf("defaults.conf");
         List<String> defaults = List.of("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:NewRatio=1",
                 "-XX:Tier4InvocationThreshold=25000", "-XX:Tier4MinInvocationThreshold=3000",
-                "-XX:Tier4CompileThreshold=75000", "-XX:Tier4BackEdgeThreshold=200000", "-XX:MaxDirectMemorySize=96m",
-                "-Dio.netty.allocator.lowMemory=false", "-XX:+ExitOnOutOfMemoryError");
+                "-XX:Tier4CompileThreshold=75000", "-XX:Tier4BackEdgeThreshold=200000",
+                "-XX:Tier3InvocationThreshold=1000", "-XX:Tier3MinInvocationThreshold=500",
+                "-XX:Tier3CompileThreshold=10000", "-XX:Tier3BackEdgeThreshold=300000", "-XX:MaxDirectMemorySize=96m",
+                "-Dio.netty.allocator.lowMemory=false", "-XX:+ExitOnOutOfMemoryError",
+                "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-Dslf4j.internal.verbosity=WARN",
+                "-Dguice_bytecode_gen_option=DISABLED");
         try (Launched proxy = Launched.start(home, "", "--config", conf.toString())) {
             proxy.awaitStdout("listening on");
             List<String> args = proxy.commandLine();
