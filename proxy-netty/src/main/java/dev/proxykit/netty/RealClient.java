@@ -18,9 +18,11 @@ final class RealClient {
     }
 
     /**
-     * The client's address as text (IPv6 in its RFC 5952 form), or {@code null} when {@code forwardedFor} is
-     * {@code null} or the entry that would be the answer is not an IP address. When every entry is trusted, the
-     * leftmost one.
+     * The client's address as text (IPv6 in its RFC 5952 form, an IPv4-mapped one as IPv4), or {@code null} when
+     * {@code forwardedFor} names no address. When every entry is trusted, the leftmost one. As nginx's
+     * {@code ngx_http_get_forwarded_addr}: empty entries are passed over, and an entry that is no IP address ends the
+     * reading, the hop to its right (a trusted proxy, which appended what it got) being the answer, or none when it
+     * is the rightmost entry.
      *
      * @param forwardedFor the {@code X-Forwarded-For} values received from a trusted peer, joined with commas
      * @param trusted      whether a hop is one of the {@code trusted-proxies}, to be passed over
@@ -33,30 +35,43 @@ final class RealClient {
         int end = forwardedFor.length();
         while (end >= 0) {
             int comma = forwardedFor.lastIndexOf(',', end - 1);
-            InetAddress hop = literal(forwardedFor.substring(comma + 1, end).trim());
+            String entry = forwardedFor.substring(comma + 1, end).trim();
+            end = comma;
+            if (entry.isEmpty()) {
+                continue;
+            }
+            InetAddress hop = literal(entry);
             if (hop == null) {
-                return null; // a hop that is no address: nothing to its left can be believed, nor can it
+                break; // nothing to its left can be believed, nor can it
             }
             last = hop;
             if (!trusted.test(hop)) {
                 break;
             }
-            end = comma;
         }
-        return NetUtil.toAddressString(last);
+        return last == null ? null : NetUtil.toAddressString(last);
     }
 
-    /** An IP address, optionally with a port ({@code 192.0.2.1:8080}, {@code [2001:db8::1]:8080}), or null. */
+    /**
+     * An IP address, optionally with a port ({@code 192.0.2.1:8080}, {@code [2001:db8::1]:8080}), or null; no zone
+     * ({@code fe80::1%eth0}).
+     */
     static InetAddress literal(String entry) {
         String s = entry;
+        String port = null;
         if (s.startsWith("[")) {
             int close = s.indexOf(']');
             if (close < 0 || close + 1 < s.length() && s.charAt(close + 1) != ':') {
                 return null;
             }
+            port = close + 1 < s.length() ? s.substring(close + 2) : null;
             s = s.substring(1, close);
         } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
-            s = s.substring(0, s.indexOf(':')); // IPv4 with a port
+            port = s.substring(s.indexOf(':') + 1); // IPv4 with a port
+            s = s.substring(0, s.indexOf(':'));
+        }
+        if (port != null && !port.matches("[0-9]{1,5}") || s.indexOf('%') >= 0) {
+            return null;
         }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(s);
         if (bytes == null) {

@@ -43,16 +43,28 @@ class RealClientTest {
     }
 
     @Test
-    void anEntryThatIsNoAddressEndsTheSearchWithNoAnswer() {
+    void anEntryThatIsNoAddressEndsTheSearchAtTheHopToItsRightAsNginxDoes() {
         Predicate<InetAddress> trusted = trusting("10.0.0.0/8");
-        assertNull(RealClient.ip("unknown", trusted));
-        assertNull(RealClient.ip("203.0.113.7, example.com, 10.1.1.1", trusted), "never resolved, never skipped");
-        assertNull(RealClient.ip("203.0.113.7,,10.1.1.1", trusted));
-        assertNull(RealClient.ip(",10.1.1.1", trusted));
+        assertNull(RealClient.ip("unknown", trusted), "the rightmost entry: no answer");
+        assertNull(RealClient.ip("203.0.113.7:abc", trusted));
+        assertNull(RealClient.ip("203.0.113.7:", trusted));
+        assertNull(RealClient.ip("fe80::1%eth0", trusted), "no zones");
         assertNull(RealClient.ip("[2001:db8::1]x", trusted));
-        assertNull(RealClient.ip("", trusted));
-        assertNull(RealClient.ip(null, trusted));
+        assertEquals("10.1.1.1", RealClient.ip("203.0.113.7, example.com, 10.1.1.1", trusted),
+                "never resolved; the trusted hop that appended it is the answer");
+        assertEquals("10.0.0.5", RealClient.ip("garbage, 10.0.0.5", trusted));
         assertEquals("203.0.113.7", RealClient.ip("junk, 203.0.113.7, 10.1.1.1", trusted),
                 "left of the client anything may stand");
+    }
+
+    @Test
+    void emptyEntriesArePassedOver() {
+        Predicate<InetAddress> trusted = trusting("10.0.0.0/8");
+        assertEquals("203.0.113.7", RealClient.ip("203.0.113.7,,10.1.1.1", trusted));
+        assertEquals("203.0.113.7", RealClient.ip("203.0.113.7, ", trusted), "a trailing comma");
+        assertEquals("10.1.1.1", RealClient.ip(",10.1.1.1", trusted));
+        assertNull(RealClient.ip("", trusted));
+        assertNull(RealClient.ip(" , ", trusted));
+        assertNull(RealClient.ip(null, trusted));
     }
 }
