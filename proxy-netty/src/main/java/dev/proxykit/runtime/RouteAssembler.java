@@ -13,6 +13,7 @@ import dev.proxykit.netty.UpstreamTls;
 import dev.proxykit.runtime.config.PluginCheck;
 import dev.proxykit.runtime.config.PluginSpec;
 import dev.proxykit.runtime.config.PluginUse;
+import dev.proxykit.runtime.config.Problems;
 import dev.proxykit.runtime.config.ProxySettings;
 import dev.proxykit.runtime.config.RouteSettings;
 import dev.proxykit.runtime.config.TlsSettings;
@@ -70,8 +71,8 @@ final class RouteAssembler {
      * @throws StartupException listing every problem, after closing whatever was already built
      */
     static Assembly assemble(ProxySettings settings, PluginRegistry registry) throws StartupException {
-        List<String> problems = new ArrayList<>();
-        RouteAssembler a = new RouteAssembler(registry, (origin, line) -> problems.add(line));
+        Problems problems = new Problems(); // sorted by file and line, as the configuration's own
+        RouteAssembler a = new RouteAssembler(registry, problems);
         ErrorClassifier defaultClassifier = a.classifier(settings.errorClassifier(), null);
         AccessLogger defaultLogger = a.logger(settings.accessLog(), null);
         List<Route> routes = new ArrayList<>();
@@ -84,7 +85,7 @@ final class RouteAssembler {
         Assembly assembly = new Assembly(routes, defaultClassifier, defaultLogger, List.copyOf(a.loggers.values()));
         if (!problems.isEmpty()) {
             assembly.closeLoggers();
-            throw new StartupException(problems, null);
+            throw new StartupException(problems.lines(), null);
         }
         return assembly;
     }

@@ -255,10 +255,10 @@ class ProxyServerIT {
         List<String> problems = ProxyServer.check(settings, PluginRegistry.discover(null, getClass().getClassLoader()));
 
         assertEquals(2, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("global.conf:4: proxykit.error-classifier: no error classifier plugin"
-                + " named \"no-such-classifier\""), problems.get(0));
         assertEquals("global.conf:3: proxykit.access-log.format: unknown key (access-log = off takes no settings)",
-                problems.get(1));
+                problems.get(0), "in the order of the file's lines");
+        assertTrue(problems.get(1).startsWith("global.conf:4: proxykit.error-classifier: no error classifier plugin"
+                + " named \"no-such-classifier\""), problems.get(1));
     }
 
     @Test

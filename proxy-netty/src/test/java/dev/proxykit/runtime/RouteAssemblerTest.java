@@ -9,6 +9,8 @@ import dev.proxykit.api.AccessLoggerFactory;
 import dev.proxykit.api.DirectorFactory;
 import dev.proxykit.runtime.config.ConfigLoader;
 import dev.proxykit.runtime.config.ConfigProblems;
+import dev.proxykit.runtime.config.ProxySettings;
+import dev.proxykit.runtime.plugin.PluginRegistry;
 import dev.proxykit.testing.TestJar;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -138,6 +140,25 @@ class RouteAssemblerTest {
         assertEquals(2, problems.size(), String.join("\n", problems));
         assertTrue(problems.get(0).startsWith(jar + ": cannot read the plugin JAR: "), problems.get(0));
         assertTrue(problems.get(1).startsWith("probe.conf:2: proxykit.workers: "), problems.get(1));
+    }
+
+    @Test
+    void aFileWhosePluginsAreItsOnlyProblemsHasThemInTheOrderOfItsLines() throws Exception {
+        Path file = Files.writeString(home.resolve("probe.conf"), """
+                proxykit {
+                  access-log = no-such-logger
+                  error-classifier = no-such-classifier
+                  routes = [{ upstreams = ["http://127.0.0.1:1"] }]
+                }
+                """);
+        ProxySettings settings = ConfigLoader.load(file, ConfigFactory.empty(), home);
+
+        List<String> problems = ProxyServer.check(settings,
+                PluginRegistry.discover(settings.pluginsDir(), getClass().getClassLoader()));
+
+        assertEquals(2, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith(file + ":2: proxykit.access-log: "), problems.get(0));
+        assertTrue(problems.get(1).startsWith(file + ":3: proxykit.error-classifier: "), problems.get(1));
     }
 
     /** The problems of loading {@code hocon} as {@code probe.conf} in {@code home}, with the plugin check. */

@@ -9,14 +9,19 @@ import java.util.List;
 /**
  * Collects configuration problems, each one line {@code <file>:<line>: <key>: <what is wrong> (expected: ...)}, so
  * that a user sees every mistake in one run, in the order they stand in each file. Confined to the reading thread.
+ * Public for the runtime, which reports the plugins' problems of a configuration without problems of its own.
  */
-final class Problems implements PluginCheck.Report {
+public final class Problems implements PluginCheck.Report {
 
     /** One problem line, with where it stands for sorting. */
     private record Problem(String source, int line, String text) {
     }
 
     private final List<Problem> problems = new ArrayList<>();
+
+    /** No problems yet. */
+    public Problems() {
+    }
 
     /** A problem with the value at {@code key}: {@code what} is wrong, {@code expected} says what would be right. */
     void add(ConfigOrigin origin, String key, String what, String expected) {
@@ -53,14 +58,23 @@ final class Problems implements PluginCheck.Report {
         return problems.size();
     }
 
-    boolean isEmpty() {
+    /** Whether none was found. */
+    public boolean isEmpty() {
         return problems.isEmpty();
     }
 
-    /** Every problem, sorted by file and line (stable: problems on one line keep the order found). */
-    ConfigProblems toException() {
+    /**
+     * Every problem, sorted by file and line (stable: problems on one line keep the order found; those without a
+     * place first).
+     */
+    public List<String> lines() {
         List<Problem> sorted = new ArrayList<>(problems);
         sorted.sort(Comparator.comparing(Problem::source).thenComparingInt(Problem::line));
-        return new ConfigProblems(sorted.stream().map(Problem::text).toList());
+        return sorted.stream().map(Problem::text).toList();
+    }
+
+    /** {@link #lines()} as the exception that carries them. */
+    ConfigProblems toException() {
+        return new ConfigProblems(lines());
     }
 }

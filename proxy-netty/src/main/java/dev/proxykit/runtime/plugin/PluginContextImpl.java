@@ -67,23 +67,28 @@ final class PluginContextImpl implements PluginContext {
     public ConfigException invalid(String path, String expected) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(expected, "expected");
-        ConfigValue value = find(path);
-        ConfigOrigin origin = value != null && value.origin().lineNumber() > 0 ? value.origin() : spec.origin();
+        ConfigValue value = find(config, path);
+        // where the user wrote it; a default from the plugin's own reference.conf is reported at the plugin's block
+        ConfigValue written = find(spec.settings(), path);
+        ConfigOrigin origin = written != null && written.origin().lineNumber() > 0 ? written.origin() : spec.origin();
         String key = spec.path() + "." + path;
         String what = value == null ? "missing" : ConfigMessages.render(value);
         return new PluginConfigException(origin, key,
                 ConfigMessages.location(origin) + ": " + key + ": " + what + " (expected: " + expected + ")", null);
     }
 
-    /** The value at {@code path}, an explicit null included; {@code null} when absent or the path is malformed. */
-    private ConfigValue find(String path) {
+    /**
+     * The value at {@code path} in {@code in}, an explicit null included; {@code null} when absent or the path is
+     * malformed.
+     */
+    private static ConfigValue find(Config in, String path) {
         List<String> elements;
         try {
             elements = ConfigUtil.splitPath(path);
         } catch (ConfigException e) {
             return null;
         }
-        ConfigValue value = config.root();
+        ConfigValue value = in.root();
         for (String element : elements) {
             if (value.valueType() != ConfigValueType.OBJECT) {
                 return null;

@@ -197,7 +197,22 @@ class PluginRegistryTest {
                 .service(DirectorFactory.class, "com.example.failing.BoomFactory")
                 .service(DirectorFactory.class, "com.example.failing.StrictFactory")
                 .service(DirectorFactory.class, "com.example.failing.GetterFactory")
+                .source("com.example.failing.PickyFactory", """
+                        package com.example.failing;
+                        import dev.proxykit.api.*;
+                        public final class PickyFactory implements DirectorFactory {
+                            @Override public String name() { return "picky"; }
+                            @Override public Director create(PluginContext context) {
+                                if (!context.config().hasPath("mode")) {
+                                    throw context.invalid("mode", "fast or slow");
+                                }
+                                return request -> { };
+                            }
+                        }
+                        """)
+                .resource("reference.conf", "proxykit.plugins.picky {\n  mode = null\n}\n")
                 .service(DirectorFactory.class, "com.example.failing.NullFactory")
+                .service(DirectorFactory.class, "com.example.failing.PickyFactory")
                 .write(buildDir.resolve("jars/failing.jar"));
 
         kindsJar = new TestJar(buildDir)
@@ -664,7 +679,7 @@ class PluginRegistryTest {
         ConfigException e = directorFails(registry, "    directors = [\n      prob\n    ]");
 
         assertEquals("test.conf:5: proxykit.routes[0].directors[0]: no director plugin named \"prob\" (available: boom,"
-                + " getter, nothing, probe, strict; did you mean \"probe\"?)", e.getMessage());
+                + " getter, nothing, picky, probe, strict; did you mean \"probe\"?)", e.getMessage());
         assertEquals(5, e.origin().lineNumber());
     }
 
@@ -718,7 +733,7 @@ class PluginRegistryTest {
         assertEquals(directorFails(registry, "    directors = [boom, prob]\n    access-log = off").getMessage(),
                 e.getMessage());
         assertEquals("test.conf:4: proxykit.routes[0].directors[1]: no director plugin named \"prob\" (available: boom,"
-                + " getter, nothing, probe, strict; did you mean \"probe\"?)", e.getMessage());
+                + " getter, nothing, picky, probe, strict; did you mean \"probe\"?)", e.getMessage());
     }
 
     @Test
@@ -770,6 +785,16 @@ class PluginRegistryTest {
 
         assertEquals("test.conf:5: proxykit.routes[0].directors[0].host: missing (expected: a host name such as"
                 + " backend.example.com)", e.getMessage());
+    }
+
+    @Test
+    void invalidForASettingLeftAtThePluginsDefaultPointsAtTheSpecNotAtThePluginsJar() throws Exception {
+        install(failingJar);
+        PluginRegistry registry = discover();
+        ConfigException e = directorFails(registry, "    directors = [\n      picky\n    ]");
+
+        assertEquals("test.conf:5: proxykit.routes[0].directors[0].mode: null (expected: fast or slow)",
+                e.getMessage());
     }
 
     @Test
