@@ -8,7 +8,9 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.resolver.AddressResolverGroup;
+import dev.proxykit.runtime.config.Cidr;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,6 +57,8 @@ final class Engine {
     final long poolIdleTimeoutNanos;
     final AddressResolverGroup<InetSocketAddress> resolver;
     final ChannelGroup clients;
+    /** {@code proxykit.trusted-proxies}, for requests that match no route. */
+    final List<Cidr> trustedProxies;
     final AtomicLong connectionIds = new AtomicLong();
     volatile boolean draining;
     /** Set when the shutdown grace period ran out, just before the remaining client connections are closed. */
@@ -65,8 +69,10 @@ final class Engine {
     Engine(List<Route> routes, Transport transport, boolean tunnelSplice, ErrorClassifier defaultClassifier,
            AccessLogger defaultAccessLogger, int maxRequestLine, int maxRequestHead, int maxResponseHead,
            long maxRequestBody, long clientHeaderTimeoutNanos, long idleTimeoutNanos, int maxIdlePerHost,
-           long poolIdleTimeoutNanos, AddressResolverGroup<InetSocketAddress> resolver, ChannelGroup clients) {
+           long poolIdleTimeoutNanos, AddressResolverGroup<InetSocketAddress> resolver, ChannelGroup clients,
+           List<Cidr> trustedProxies) {
         this.routes = List.copyOf(routes);
+        this.trustedProxies = List.copyOf(trustedProxies);
         this.transport = transport;
         this.tunnelSplice = tunnelSplice;
         this.defaultClassifier = defaultClassifier;
@@ -102,5 +108,15 @@ final class Engine {
             pools.set(p);
         }
         return p;
+    }
+
+    /** Whether {@code address} is one of the global {@code trusted-proxies} (for requests that match no route). */
+    boolean trusts(InetAddress address) {
+        for (Cidr c : trustedProxies) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

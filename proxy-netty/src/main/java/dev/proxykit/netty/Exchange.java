@@ -26,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.ProtocolException;
 import java.net.UnknownHostException;
@@ -33,6 +34,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1062,12 +1064,16 @@ final class Exchange {
         }
     }
 
-    /** {@link AccessRecord#realClientIp()}: only a trusted peer's {@code X-Forwarded-For} names one. */
+    /**
+     * {@link AccessRecord#realClientIp()}: only a trusted peer's {@code X-Forwarded-For} names one; the route's
+     * {@code trusted-proxies}, or the global ones for a request that matched no route.
+     */
     private String realClientIp() {
-        if (route == null || !route.trusts(inbound.clientAddress().getAddress())) {
+        Predicate<InetAddress> trusted = route != null ? route::trusts : engine::trusts;
+        if (!trusted.test(inbound.clientAddress().getAddress())) {
             return null;
         }
-        return RealClient.ip(joined(head.headers(), "X-Forwarded-For"), route::trusts);
+        return RealClient.ip(joined(head.headers(), "X-Forwarded-For"), trusted);
     }
 
     /** {@link AccessLogger#isEnabled()}; a logger that throws there counts as on (its {@code log} then decides). */

@@ -75,7 +75,8 @@ public final class ProxyEngine {
                 settings.limits().maxRequestLine(), settings.limits().maxRequestHeaderSize(),
                 settings.limits().maxResponseHeaderSize(), settings.limits().maxRequestBody(),
                 settings.timeouts().clientHeader().toNanos(), settings.timeouts().idle().toNanos(),
-                settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(), resolver, clients);
+                settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(), resolver, clients,
+                settings.trustedProxies());
         this.routes = List.copyOf(routes);
         this.healthGroup = transport.newGroup(1, "health");
         Bootstrap probes = new Bootstrap()

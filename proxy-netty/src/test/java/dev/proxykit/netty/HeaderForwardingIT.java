@@ -170,6 +170,20 @@ class HeaderForwardingIT {
     }
 
     @Test
+    void aRequestThatMatchesNoRouteHasItsRealClientFromTheGlobalTrustedProxies() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().host("only").upstream(up.url())),
+                     s -> s.trustedProxies = List.of("127.0.0.1"));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(404, c.exchange("GET / HTTP/1.1\r\nHost: elsewhere\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+                    .status());
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals(404, rec.status());
+            assertEquals("203.0.113.7", rec.realClientIp());
+        }
+    }
+
+    @Test
     void aRouteCanSwitchEachForwardedHeaderOff() throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())

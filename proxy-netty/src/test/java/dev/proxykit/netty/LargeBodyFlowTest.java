@@ -74,7 +74,8 @@ class LargeBodyFlowTest {
         long minuteNanos = TimeUnit.SECONDS.toNanos(60);
         Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), false,
                 ErrorClassifier.standard(), logger, 8192, 32768, 32768, 0, minuteNanos, minuteNanos, 32, minuteNanos,
-                DefaultAddressResolverGroup.INSTANCE, new DefaultChannelGroup("test", GlobalEventExecutor.INSTANCE));
+                DefaultAddressResolverGroup.INSTANCE, new DefaultChannelGroup("test", GlobalEventExecutor.INSTANCE),
+                List.of());
 
         client.pipeline().addLast("encoder", new Http1Encoder());
         client.pipeline().addLast("decoder", Http1Decoder.forRequests(8192, 32768, 0));

@@ -194,7 +194,7 @@ public final class EngineHarness implements AutoCloseable {
                 new Limits(s.maxRequestLine, s.maxRequestHead, s.maxResponseHead, s.maxRequestBody),
                 new PoolSettings(s.maxIdlePerHost, s.poolIdle),
                 new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), s.idle, s.clientHeader),
-                dummy, dummy, routeSettings);
+                dummy, dummy, s.trustedProxies.stream().map(Cidr::parse).toList(), routeSettings);
         ProxyEngine engine = new ProxyEngine(settings, Transport.choose(settings.transport()), built,
                 ErrorClassifier.standard(), accessLog);
         List<InetSocketAddress> bound = engine.bind();
@@ -215,6 +215,8 @@ public final class EngineHarness implements AutoCloseable {
         public Duration poolIdle = Duration.ofSeconds(60);
         public Duration idle = Duration.ofSeconds(30);
         public Duration clientHeader = Duration.ofSeconds(10);
+        /** {@code proxykit.trusted-proxies}: for requests that match no route. */
+        public List<String> trustedProxies = List.of();
     }
 
     public int port() {

@@ -26,6 +26,9 @@ import java.util.Objects;
  *                            connection before any route is known)
  * @param errorClassifier     {@code proxykit.error-classifier}: for requests that match no route
  * @param accessLog           {@code proxykit.access-log}: for requests that match no route
+ * @param trustedProxies      {@code proxykit.trusted-proxies}: for requests that match no route (a route has its own
+ *                            list in its {@link RouteSettings#forwarded()}), to name the client behind them in the
+ *                            access log
  * @param routes              {@code proxykit.routes}, in order, at least one
  */
 public record ProxySettings(
@@ -41,11 +44,13 @@ public record ProxySettings(
         Timeouts timeouts,
         PluginSpec errorClassifier,
         PluginSpec accessLog,
+        List<Cidr> trustedProxies,
         List<RouteSettings> routes) {
 
     public ProxySettings {
         listen = List.copyOf(listen);
         routes = List.copyOf(routes);
+        trustedProxies = List.copyOf(trustedProxies);
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
         Objects.requireNonNull(limits, "limits");

@@ -134,7 +134,7 @@ final class SettingsReader {
         }
         int threads = workers == 0 ? Runtime.getRuntime().availableProcessors() : workers;
         return new ProxySettings(source, listen, threads, transport, tunnelSplice, grace, pluginsDir, limits, pool,
-                timeouts, errorClassifier, accessLog, routes);
+                timeouts, errorClassifier, accessLog, globals.forwarded().trustedProxies(), routes);
     }
 
     /**

@@ -173,6 +173,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ZERO, settings.shutdownGracePeriod());
         assertEquals(new Limits(1024, 2048, 3072, 10L * 1024 * 1024), settings.limits());
         assertEquals(new PoolSettings(0, Duration.ofMillis(500)), settings.pool());
+        assertEquals(List.of("10.0.0.0/8", "::1"), settings.trustedProxies().stream().map(Cidr::toString).toList(),
+                "the global list, for requests that match no route");
 
         RouteSettings api = settings.routes().get(0);
         assertEquals("api", api.name());
