@@ -171,7 +171,7 @@ public class RequestPathBenchmark {
         Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), false, ErrorClassifier.standard(),
                 logger, 8192, 32768, 32768, 0, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60), 32,
                 TimeUnit.SECONDS.toNanos(60), DefaultAddressResolverGroup.INSTANCE,
-                new DefaultChannelGroup("bench", GlobalEventExecutor.INSTANCE));
+                new DefaultChannelGroup("bench", GlobalEventExecutor.INSTANCE), List.of());
 
         client = new InetEmbeddedChannel();
         client.pipeline().addLast("encoder", new Http1Encoder());
