@@ -2,13 +2,13 @@ package dev.proxykit.netty;
 
 import dev.proxykit.api.AccessLogger;
 import dev.proxykit.api.ErrorClassifier;
+import dev.proxykit.runtime.config.Cidr;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.resolver.AddressResolverGroup;
-import dev.proxykit.runtime.config.Cidr;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -112,11 +112,6 @@ final class Engine {
 
     /** Whether {@code address} is one of the global {@code trusted-proxies} (for requests that match no route). */
     boolean trusts(InetAddress address) {
-        for (Cidr c : trustedProxies) {
-            if (c.contains(address)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.anyContains(trustedProxies, address);
     }
 }

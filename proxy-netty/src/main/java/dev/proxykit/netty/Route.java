@@ -100,12 +100,7 @@ public final class Route {
 
     /** Whether {@code address} is a trusted proxy for this route. */
     boolean trusts(InetAddress address) {
-        for (Cidr c : forwarded.trustedProxies()) {
-            if (c.contains(address)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.anyContains(forwarded.trustedProxies(), address);
     }
 
     static String hostWithoutPort(String authority) {

@@ -3,6 +3,7 @@ package dev.proxykit.runtime.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.List;
 
 /** An IPv4 or IPv6 network such as {@code 10.0.0.0/8} or {@code ::1/128}. Immutable. */
 public final class Cidr {
@@ -48,6 +49,16 @@ public final class Cidr {
             }
         }
         return new Cidr(mask(bytes, prefix), prefix, s);
+    }
+
+    /** Whether {@code address} is inside one of {@code networks}. */
+    public static boolean anyContains(List<Cidr> networks, InetAddress address) {
+        for (Cidr c : networks) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code address} is inside this network (an IPv4-mapped IPv6 address counts as IPv4). */
