@@ -2,7 +2,8 @@
 # proxykit load benchmark: the same wrk load against a fast origin directly, nginx, HAProxy, Go's httputil (tuned
 # and default transport) and proxykit, on loopback, interleaved, medians of rounds. Prints one table.
 #
-#   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--jit-warmup S] [--workers "1 2"]
+#   proxy-bench/load/compare.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--jit-warmup S]
+#                               [--extra-jit-warmup S] [--workers "1 2"]
 #                               [--bodies "13 64k 1m"] [--systems "origin nginx haproxy go-tuned go proxykit"]
 #                               [--access-log] [--forwarded] [--transport auto|epoll|io_uring|nio] [--dist DIR]
 #                               [--rebuild]
@@ -21,6 +22,7 @@ duration=3          # seconds of each measured wrk run
 warmup=2            # seconds of 13-byte warm-up per system and worker count (plus 1 s per other body)
 jit_warmup=26       # more seconds of warm-up for the JIT-compiled system (proxykit), before the common warm-up
 extra_duration=2    # seconds of each 1,000-connection and upload run
+extra_jit_warmup=12 # more seconds of warm-up for proxykit right before those runs (1,000 connections and uploads)
 workers_list="1 2"
 bodies="13 64k 1m"
 systems="origin nginx haproxy go-tuned go proxykit"
@@ -35,7 +37,7 @@ forwarded=0         # X-Forwarded-For/-Host/-Proto upstream: off for nginx, HAPr
 transport=auto      # proxykit's transport setting (its default: epoll on Linux)
 
 usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift ;;
         --warmup) warmup=$2; shift ;;
         --jit-warmup) jit_warmup=$2; shift ;;
+        --extra-jit-warmup) extra_jit_warmup=$2; shift ;;
         --workers) workers_list=$2; shift ;;
         --bodies) bodies=$2; shift ;;
         --systems) systems=$2; shift ;;
@@ -61,10 +64,12 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ "$quick" = 1 ]; then
-    rounds=1; duration=2; warmup=1; jit_warmup=1; extra_duration=1; workers_list="1"; bodies="13"
+    rounds=1; duration=2; warmup=1; jit_warmup=1; extra_jit_warmup=0; extra_duration=1; workers_list="1"; bodies="13"
 fi
-case $jit_warmup in ''|*[!0-9]*) echo "compare.sh: --jit-warmup must be a whole number (found: $jit_warmup)" >&2
-                                exit 2 ;; esac
+for n in "$jit_warmup" "$extra_jit_warmup"; do
+    case $n in ''|*[!0-9]*) echo "compare.sh: --jit-warmup and --extra-jit-warmup must be whole numbers (found: $n)" >&2
+                            exit 2 ;; esac
+done
 for n in "$rounds" "$duration" "$warmup" "$extra_duration"; do
     case $n in ''|*[!0-9]*|0) echo "compare.sh: rounds and durations must be whole numbers > 0 (found: $n)" >&2
                              exit 2 ;; esac
@@ -577,11 +582,12 @@ measure() { # $1 = run label, $2 = workers, $3 = system, $4 = body, $5 = connect
         "$label" "$w" "$body" "$s" "$rps" "$p50" "$p99" "$peak" "$cpu_us" "$errors")"
 }
 
-warm() { # $1 = system, $2 = body, $3 = seconds: in runs of at most 2 s, so connections open and close a few times
-    local left=$3 d
+warm() { # $1 = system, $2 = body, $3 = seconds, $4 = connections (default: the main runs'): in runs of at most 2 s,
+          # so connections open and close a few times
+    local left=$3 c=${4:-$connections} d
     while [ "$left" -gt 0 ]; do
         d=$(( left < 2 ? left : 2 ))
-        run_wrk "$1" "$2" "$connections" "$d" >/dev/null || true
+        run_wrk "$1" "$2" "$c" "$d" >/dev/null || true
         left=$((left - d))
     done
 }
@@ -651,7 +657,22 @@ for w in $workers_list; do
         done
     done
     if [ "$extra" = 1 ] && [ "$first_workers" = 1 ]; then
+        # 1,000 connections at once and 1 MiB uploads run code that the runs above hardly did (accepting, opening
+        # upstream connections, request bodies): measured with jstat -compiler, proxykit's JIT compiled for 2.4 and
+        # 2.7 s in its first two 3-second runs of 1,000 connections, on the proxy's own core, then for 0.1 s
+        if [[ " $systems " == *" proxykit "* ]]; then
+            jit_left=$extra_jit_warmup
+            while [ "$jit_left" -gt 0 ]; do
+                warm proxykit 13 2 1000
+                jit_left=$((jit_left - 2))
+                if [ "$jit_left" -gt 2 ]; then
+                    warm proxykit upload 2
+                    jit_left=$((jit_left - 2))
+                fi
+            done
+        fi
         for s in $systems; do
+            warm "$s" 13 1 1000
             warm "$s" upload 1
         done
         for r in $(seq "$rounds"); do
@@ -682,6 +703,9 @@ echo "wrk -t1 --latency, ${duration}s runs (extra runs ${extra_duration}s), medi
 " (order: ${order[*]});"
 echo "pinned (proxy on cores 1..workers, wrk and origin on core 0) when cores > workers; took $((t_end - t_begin)) s;"
 echo "warm-up per worker count: ${warmup}s of 13 B and 1 s per other body for every proxy, before it ${jit_warmup}s more for proxykit (JIT);"
+if [ "$extra" = 1 ]; then
+    echo "before the 1,000-connection and upload runs: 1 s of each for every system, before it ${extra_jit_warmup}s more of them for proxykit (JIT);"
+fi
 echo "load average before: $load_begin, after: $load_end;"\
 " access logs: $([ "$access_log" = 1 ] && echo "on (nginx, proxykit)" || echo off);"\
 " X-Forwarded-* upstream: $([ "$forwarded" = 1 ] && echo "on (nginx, HAProxy, proxykit; Go adds X-Forwarded-For in any case)" \
