@@ -66,11 +66,14 @@ final class RealClient {
             }
             port = close + 1 < s.length() ? s.substring(close + 2) : null;
             s = s.substring(1, close);
-        } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
-            port = s.substring(s.indexOf(':') + 1); // IPv4 with a port
-            s = s.substring(0, s.indexOf(':'));
+        } else {
+            int colon = s.indexOf(':');
+            if (colon >= 0 && colon == s.lastIndexOf(':')) {
+                port = s.substring(colon + 1); // IPv4 with a port
+                s = s.substring(0, colon);
+            }
         }
-        if (port != null && !port.matches("[0-9]{1,5}") || s.indexOf('%') >= 0) {
+        if (port != null && !isPort(port) || s.indexOf('%') >= 0) {
             return null;
         }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(s);
@@ -82,5 +85,18 @@ final class RealClient {
         } catch (UnknownHostException e) {
             return null; // not reached: the length is 4 or 16
         }
+    }
+
+    /** One to five ASCII digits, as a port is written. */
+    private static boolean isPort(String s) {
+        if (s.isEmpty() || s.length() > 5) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -19,7 +19,6 @@ public final class ResponseHead {
 
     ResponseHead(int status, String reason, boolean http11, HeaderBlock headers, BodyKind bodyKind,
                  long contentLength, boolean keepAlive, int headLength, String codingsBesideChunked) {
-        this.codingsBesideChunked = codingsBesideChunked;
         this.status = status;
         this.reason = reason;
         this.http11 = http11;
@@ -28,6 +27,7 @@ public final class ResponseHead {
         this.contentLength = contentLength;
         this.keepAlive = keepAlive;
         this.headLength = headLength;
+        this.codingsBesideChunked = codingsBesideChunked;
     }
 
     /**
