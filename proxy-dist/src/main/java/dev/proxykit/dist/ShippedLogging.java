@@ -121,15 +121,13 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         Appender<ILoggingEvent> accessFile = rollingFile(context, "ACCESS_FILE", logDir, "access", "100MB", "2GB",
                 "%msg%n");
 
-        AsyncAppender access = new AsyncAppender();
-        access.setContext(context);
-        access.setName("ACCESS");
-        access.setQueueSize(8192);
+        AsyncAppender access = async(context, "ACCESS", 8192, accessFile);
         access.setDiscardingThreshold(0);
-        access.setNeverBlock(true);
-        access.setIncludeCallerData(false);
-        access.addAppender(accessFile);
         access.start();
+        AsyncAppender asyncConsole = async(context, "ASYNC_CONSOLE", 1024, console);
+        asyncConsole.start();
+        AsyncAppender asyncFile = async(context, "ASYNC_FILE", 1024, file);
+        asyncFile.start();
 
         Logger accessLogger = context.getLogger("proxykit.access");
         accessLogger.setLevel(Level.INFO);
@@ -139,8 +137,24 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
         context.getLogger("proxykit.prepare").setLevel(Level.OFF);
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(console);
-        root.addAppender(file);
+        root.addAppender(asyncConsole);
+        root.addAppender(asyncFile);
+    }
+
+    /**
+     * An appender that hands each line to {@code target} on its own thread and never blocks the logging thread (an
+     * event loop, say): with the queue full, the line is dropped. Not started, so that a setting may still change.
+     */
+    private static AsyncAppender async(LoggerContext context, String name, int queueSize,
+                                       Appender<ILoggingEvent> target) {
+        AsyncAppender async = new AsyncAppender();
+        async.setContext(context);
+        async.setName(name);
+        async.setQueueSize(queueSize);
+        async.setNeverBlock(true);
+        async.setIncludeCallerData(false);
+        async.addAppender(target);
+        return async;
     }
 
     private static Appender<ILoggingEvent> rollingFile(LoggerContext context, String name, String logDir, String base,

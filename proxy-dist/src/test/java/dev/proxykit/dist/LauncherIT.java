@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.proxykit.dist.HttpWire.Response;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -368,6 +372,61 @@ class LauncherIT {
                 assertTrue(proxy.stdout().contains("127.0.0.1:" + port), proxy.describe());
                 assertNoLeak(proxy);
             }
+        }
+    }
+
+    /**
+     * A console that nobody reads (a pipe whose reader has stalled, as a stuck log collector's) does not stop the proxy:
+     * each failed request is logged, and the event loop hands the line to the console's own thread instead of waiting
+     * for the pipe (64 KiB on Linux: a few hundred lines) to drain. Logged synchronously, the proxy stopped answering
+     * after 224 requests.
+     */
+    @Test
+    void aConsoleThatNobodyReadsDoesNotStopTheProxyAnswering() throws Exception {
+        int port = Installation.freePort();
+        Path conf = Files.writeString(dir.resolve("stalled.conf"), "proxykit {\n  listen = \"127.0.0.1:" + port
+                + "\"\n  access-log = off\n  routes = [{ upstreams = [\"http://127.0.0.1:" + Installation.freePort()
+                + "\"] }]\n}\n");
+        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/proxykit").toString(), "--config",
+                conf.toString()).directory(home.toFile()).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().remove("PROXYKIT_HEAP");
+        builder.environment().put("JAVA_OPTS", PARANOID);
+        Process proxy = builder.start();
+        try {
+            InputStream console = proxy.getInputStream();
+            CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+                StringBuilder seen = new StringBuilder();
+                try {
+                    for (int b = console.read(); b >= 0; b = console.read()) {
+                        seen.append((char) b);
+                        if (seen.indexOf("listening on") >= 0 && b == '\n') {
+                            return seen.toString();
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return seen.toString();
+            });
+            String start = ready.get(Launched.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(start.contains("listening on"), start);
+
+            // from here on nobody reads the console; every request fails upstream (connection refused) and is logged
+            int requests = 2_000;
+            for (int i = 0; i < requests; i++) {
+                Response response = HttpWire.exchange(port,
+                        "GET /" + i + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                assertEquals(502, response.status(), "request " + i + ": " + response.text());
+            }
+
+            proxy.destroy();
+            assertTrue(proxy.waitFor(Launched.PATIENCE.toSeconds(), TimeUnit.SECONDS), "stops on SIGTERM");
+            assertEquals(0, proxy.exitValue());
+            assertTrue(Files.readString(home.resolve("logs/proxykit.log")).contains("GET /" + (requests - 1) + ": 502 "),
+                    "the last failure in logs/proxykit.log, which nothing held up");
+        } finally {
+            proxy.destroyForcibly();
         }
     }
 

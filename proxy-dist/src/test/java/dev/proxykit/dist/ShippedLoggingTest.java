@@ -63,7 +63,9 @@ class ShippedLoggingTest {
         for (String part : List.of("proxykit.access level=INFO additive=false", "io.netty level=WARN",
                 "proxykit.prepare level=OFF", home.resolve("logs/access.log").toString(), "neverBlock=true",
                 "access.%d{yyyy-MM-dd}.%i.log.gz", "maxFileSize=100 MB", "totalSizeCap=1 GB", "maxHistory=14",
-                "%-5level [%thread] %logger{30} - %msg%n", "shutdownHook=true")) {
+                "%-5level [%thread] %logger{30} - %msg%n", "shutdownHook=true",
+                "AsyncAppender ASYNC_CONSOLE started=true queueSize=1024 discardingThreshold=204 neverBlock=true",
+                "AsyncAppender ASYNC_FILE started=true queueSize=1024 discardingThreshold=204 neverBlock=true")) {
             assertTrue(expected.contains(part), part + " in\n" + expected);
         }
         assertEquals(expected, describe(inCode));
