@@ -47,6 +47,23 @@ final class Launched implements AutoCloseable {
         List<String> commandLine = new ArrayList<>();
         commandLine.add(home.resolve("bin/proxykit").toString());
         commandLine.addAll(List.of(args));
+        return start(home, extraEnv, javaOpts, commandLine);
+    }
+
+    /**
+     * As {@link #start(Path, String, String...)}, with the process's limit of open files (soft and hard, so that the
+     * JVM cannot raise it) set to {@code openFiles} first, by the shell's {@code ulimit -n}.
+     */
+    static Launched startWithOpenFilesLimit(Path home, int openFiles, String javaOpts, String... args)
+            throws IOException {
+        List<String> commandLine = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\" \"$@\"",
+                home.resolve("bin/proxykit").toString()));
+        commandLine.addAll(List.of(args));
+        return start(home, Map.of(), javaOpts, commandLine);
+    }
+
+    private static Launched start(Path home, Map<String, String> extraEnv, String javaOpts, List<String> commandLine)
+            throws IOException {
         Path output = Files.createTempDirectory(home, "run-");
         ProcessBuilder builder = new ProcessBuilder(commandLine).directory(home.toFile())
                 .redirectOutput(output.resolve("stdout").toFile())

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -427,6 +428,44 @@ class LauncherIT {
                     "the last failure in logs/proxykit.log, which nothing held up");
         } finally {
             proxy.destroyForcibly();
+        }
+    }
+
+    /**
+     * With every file descriptor the process may open in use, a listener says so in one line and stops accepting for a
+     * second at a time (not a stack trace every second, nor a loop spinning on a socket that stays ready); once
+     * connections close it accepts again, and the proxy serves.
+     */
+    @Test
+    void runningOutOfFileDescriptorsPausesAcceptingWithOneClearLineAndRecovers() throws Exception {
+        try (EchoServer upstream = EchoServer.start(0)) {
+            int port = Installation.freePort();
+            Path conf = Files.writeString(dir.resolve("fds.conf"), "proxykit {\n  listen = \"127.0.0.1:" + port
+                    + "\"\n  workers = 1\n  routes = [{ upstreams = [\"http://127.0.0.1:" + upstream.port() + "\"] }]\n}\n");
+            try (Launched proxy = Launched.startWithOpenFilesLimit(home, 160, PARANOID, "--config", conf.toString())) {
+                proxy.awaitStdout("listening on");
+                List<Socket> idle = new ArrayList<>();
+                try {
+                    // more connections than descriptors left (the JVM holds some 70: its JARs, the epoll set, logs)
+                    for (int i = 0; i < 200; i++) {
+                        idle.add(new Socket(InetAddress.getLoopbackAddress(), port)); // the kernel's backlog takes them
+                    }
+                    proxy.awaitStdout("cannot accept connections: ");
+                } finally {
+                    for (Socket socket : idle) {
+                        socket.close();
+                    }
+                }
+                Response response = HttpWire.exchange(port, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, response.status(), response.text());
+
+                assertEquals(0, proxy.terminate(), proxy.describe());
+                String out = proxy.stdout();
+                assertTrue(out.contains("Too many open files; accepting again in 1000 ms (the process's open-files limit"
+                        + " is reached: raise it with ulimit -n"), proxy.describe());
+                assertFalse(out.contains("reached at the tail of the pipeline"), proxy.describe());
+                assertNoLeak(proxy);
+            }
         }
     }
 

@@ -133,6 +133,7 @@ public final class ProxyEngine {
                 .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, ACCEPTS)
+                .handler(AcceptFailures.INSTANCE)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, Engine.RECV_BUFFERS)
