@@ -445,12 +445,21 @@ class LauncherIT {
             try (Launched proxy = Launched.startWithOpenFilesLimit(home, 160, PARANOID, "--config", conf.toString())) {
                 proxy.awaitStdout("listening on");
                 List<Socket> idle = new ArrayList<>();
-                try {
+                try (HttpWire early = HttpWire.connect(port)) {
+                    long open = proxy.openFiles();
+                    for (int wait = 0; proxy.openFiles() == open; wait++) { // until the proxy has accepted it
+                        assertTrue(wait < 3_000, "the proxy accepts a connection within 30 s");
+                        Thread.sleep(10);
+                    }
                     // more connections than descriptors left (the JVM holds some 70: its JARs, the epoll set, logs)
                     for (int i = 0; i < 200; i++) {
                         idle.add(new Socket(InetAddress.getLoopbackAddress(), port)); // the kernel's backlog takes them
                     }
                     proxy.awaitStdout("cannot accept connections: ");
+                    // a request on the connection accepted before: its upstream connection cannot get a socket either
+                    early.send("GET /starved HTTP/1.1\r\nHost: a\r\n\r\n");
+                    Response starved = early.read();
+                    assertEquals(500, starved.status(), "as nginx answers when socket() fails: " + starved.text());
                 } finally {
                     for (Socket socket : idle) {
                         socket.close();
@@ -464,6 +473,9 @@ class LauncherIT {
                 assertTrue(out.contains("Too many open files; accepting again in 1000 ms (the process's open-files limit"
                         + " is reached: raise it with ulimit -n"), proxy.describe());
                 assertFalse(out.contains("reached at the tail of the pipeline"), proxy.describe());
+                // handled on the connection's event loop, although Netty fails such a connect on another thread
+                assertTrue(Pattern.compile("\\[proxykit-worker-[^]]+] proxykit.exchange - \\S+ route \\S+ GET /starved: "
+                        + "500 internal_error in CONNECT").matcher(out).find(), proxy.describe());
                 assertNoLeak(proxy);
             }
         }

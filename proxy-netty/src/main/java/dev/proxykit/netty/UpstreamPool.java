@@ -84,7 +84,7 @@ final class UpstreamPool {
                 });
         long connectStart = clock.nanoTime();
         ChannelFuture f = b.connect(target.address);
-        f.addListener((ChannelFuture cf) -> {
+        OnLoop.listen(loop, f, cf -> {
             if (!cf.isSuccess()) {
                 exchange.onConnectFailed(cf.cause());
                 return;

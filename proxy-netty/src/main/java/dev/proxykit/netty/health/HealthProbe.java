@@ -1,5 +1,6 @@
 package dev.proxykit.netty.health;
 
+import dev.proxykit.netty.OnLoop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -78,7 +79,7 @@ public final class HealthProbe {
         ChannelFuture f = b.connect(address);
         handler.timer = loop.schedule(() -> handler.finish(f.channel(), false, "no answer within " + timeoutMillis
                 + " ms"), timeoutMillis, TimeUnit.MILLISECONDS);
-        f.addListener((ChannelFuture cf) -> {
+        OnLoop.listen(loop, f, cf -> {
             if (!cf.isSuccess()) {
                 handler.finish(cf.channel(), false, "connect failed: " + cf.cause());
             }
@@ -166,7 +167,8 @@ public final class HealthProbe {
             if (timer != null) {
                 timer.cancel(false);
             }
-            if (ch != null) {
+            if (ch != null && ch.isRegistered()) {
+                // a channel that could not be created (no file descriptor left) is a stand-in that throws on close
                 ch.close();
             }
             done.accept(new Result(passed, detail));
