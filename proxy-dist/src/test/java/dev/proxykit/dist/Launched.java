@@ -132,13 +132,6 @@ final class Launched implements AutoCloseable {
         return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
     }
 
-    /** How many files the running process has open, from {@code /proc} (Linux). */
-    long openFiles() throws IOException {
-        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
-            return fds.count();
-        }
-    }
-
     /** Sends SIGTERM ({@link Process#destroy()}) and waits, bounded, for the exit status. */
     int terminate() {
         process.destroy();
