@@ -292,7 +292,8 @@ class LauncherIT {
                 "-XX:Tier4InvocationThreshold=25000", "-XX:Tier4MinInvocationThreshold=3000",
                 "-XX:Tier4CompileThreshold=75000", "-XX:Tier4BackEdgeThreshold=200000",
                 "-XX:Tier3InvocationThreshold=1000", "-XX:Tier3MinInvocationThreshold=500",
-                "-XX:Tier3CompileThreshold=10000", "-XX:Tier3BackEdgeThreshold=300000", "-XX:MaxDirectMemorySize=96m",
+                "-XX:Tier3CompileThreshold=10000", "-XX:Tier3BackEdgeThreshold=300000", "-XX:MaxDirectMemorySize=256m",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
                 "-Dio.netty.allocator.lowMemory=false", "-XX:+ExitOnOutOfMemoryError",
                 "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-Dslf4j.internal.verbosity=WARN",
                 "-Dguice_bytecode_gen_option=DISABLED");
