@@ -65,9 +65,20 @@ final class Launched implements AutoCloseable {
     private static Launched start(Path home, Map<String, String> extraEnv, String javaOpts, List<String> commandLine)
             throws IOException {
         Path output = Files.createTempDirectory(home, "run-");
-        ProcessBuilder builder = new ProcessBuilder(commandLine).directory(home.toFile())
+        ProcessBuilder builder = builder(home, extraEnv, javaOpts, commandLine)
                 .redirectOutput(output.resolve("stdout").toFile())
                 .redirectError(output.resolve("stderr").toFile());
+        return new Launched(builder.start(), output.resolve("stdout"), output.resolve("stderr"),
+                String.join(" ", commandLine));
+    }
+
+    /**
+     * {@code commandLine} to run in {@code home} with this JVM's Java as {@code JAVA_HOME}, {@code javaOpts} as
+     * {@code JAVA_OPTS} (empty for none), no {@code PROXYKIT_HEAP} and {@code extraEnv} added; output not redirected,
+     * for a test that reads it through pipes.
+     */
+    static ProcessBuilder builder(Path home, Map<String, String> extraEnv, String javaOpts, List<String> commandLine) {
+        ProcessBuilder builder = new ProcessBuilder(commandLine).directory(home.toFile());
         Map<String, String> env = builder.environment();
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.remove("PROXYKIT_HEAP");
@@ -76,8 +87,7 @@ final class Launched implements AutoCloseable {
             env.put("JAVA_OPTS", javaOpts);
         }
         env.putAll(extraEnv);
-        return new Launched(builder.start(), output.resolve("stdout"), output.resolve("stderr"),
-                String.join(" ", commandLine));
+        return builder;
     }
 
     /** Runs a command that ends by itself, and returns it finished. */

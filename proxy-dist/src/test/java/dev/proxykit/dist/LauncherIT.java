@@ -389,12 +389,9 @@ class LauncherIT {
         Path conf = Files.writeString(dir.resolve("stalled.conf"), "proxykit {\n  listen = \"127.0.0.1:" + port
                 + "\"\n  access-log = off\n  routes = [{ upstreams = [\"http://127.0.0.1:" + Installation.freePort()
                 + "\"] }]\n}\n");
-        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/proxykit").toString(), "--config",
-                conf.toString()).directory(home.toFile()).redirectErrorStream(true);
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().remove("PROXYKIT_HEAP");
-        builder.environment().put("JAVA_OPTS", PARANOID);
-        Process proxy = builder.start();
+        Process proxy = Launched.builder(home, Map.of(), PARANOID,
+                List.of(home.resolve("bin/proxykit").toString(), "--config", conf.toString()))
+                .redirectErrorStream(true).start();
         try {
             InputStream console = proxy.getInputStream();
             CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
