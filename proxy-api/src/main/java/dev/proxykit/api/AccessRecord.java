@@ -126,7 +126,8 @@ public final class AccessRecord {
 
     /**
      * The status: the upstream's when its response was relayed, otherwise the one the {@link ErrorClassifier} chose
-     * (499 when the client went away).
+     * (499 when the client went away, 408 when it stopped reading the response until the idle timeout: then the
+     * upstream's status is replaced, since the client did not get the whole response).
      */
     public int status() {
         return status;

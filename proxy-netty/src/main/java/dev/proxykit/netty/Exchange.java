@@ -470,6 +470,11 @@ final class Exchange {
         fail(currentPhase(true), engine.graceElapsed ? FailureKind.SHUTDOWN : FailureKind.CLIENT_CLOSED, cause);
     }
 
+    /** The shutdown grace period ran out with this exchange unfinished (see {@link FrontendHandler#cutOff()}). */
+    void cutOff() {
+        fail(currentPhase(true), FailureKind.SHUTDOWN, null);
+    }
+
     void onClientWritabilityChanged(boolean writable) {
         // a client that turns unwritable inside onResponseContent is handled there, after a flush
         if (upstream != null && (writable || !writingClient)) {
@@ -880,7 +885,9 @@ final class Exchange {
      *                       over a generic 400
      */
     private void failWithStatus(Phase phase, FailureKind kind, Throwable cause, int specificStatus) {
-        if (ended) {
+        if (ended || failureKind != null) {
+            // once: closing the client or the upstream below fails their pending writes, whose listeners land here
+            // again before end() has run (a client timed out while not reading would be logged again as a 499)
             return;
         }
         ErrorClassifier classifier = route != null ? route.classifier : engine.defaultClassifier;
@@ -903,8 +910,8 @@ final class Exchange {
 
         dropUpstream();
         releasePending();
-        if (kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN) {
-            // the client connection is gone or going: nothing more can be written to it
+        if (kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN && !client.isActive()) {
+            // the client connection is gone: nothing more can be written to it
             status = st;
             clientKeepAlive = false;
             fe.closeNow();
@@ -912,8 +919,8 @@ final class Exchange {
             return;
         }
         if (responseStarted) {
-            if (status == 0) {
-                status = st;
+            if (status == 0 || kind == FailureKind.CLIENT_TIMEOUT) {
+                status = st; // the upstream's status unless the client stopped reading: then whose fault it was
             }
             clientKeepAlive = false;
             client.flush();

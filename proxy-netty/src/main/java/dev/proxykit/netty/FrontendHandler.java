@@ -353,6 +353,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * Ends this connection when the shutdown grace period has run out: an exchange still waiting for its response
+     * gets a 503 and the connection closes once it is written; any other exchange, or none, closes it now.
+     */
+    void cutOff() {
+        closing = true;
+        Exchange ex = exchange;
+        if (ex != null && !ex.isEnded()) {
+            ex.cutOff();
+        } else {
+            channel.close();
+        }
+    }
+
+    /**
      * The connection becomes a tunnel after 101: this handler, the codec and the timer leave the pipeline. Returns
      * the bytes the client sent after its request, if any (the caller owns them).
      */

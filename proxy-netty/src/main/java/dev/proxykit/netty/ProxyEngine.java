@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyEngine.class);
+    /** How long clients cut off by the shutdown have to take their 503 before their connections close. */
+    private static final long CUT_OFF_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ProxySettings settings;
     private final Transport transport;
@@ -175,7 +177,8 @@ public final class ProxyEngine {
 
     /**
      * Stops accepting, closes idle client connections, lets in-flight exchanges finish (each connection closes when
-     * its exchange does) for at most {@code grace}, then closes everything and stops the event loops. Blocks.
+     * its exchange does) for at most {@code grace}, then answers 503 to the exchanges still waiting for a response
+     * (see {@link FrontendHandler#cutOff()}), closes everything and stops the event loops. Blocks.
      */
     public void shutdown(Duration grace) {
         if (shutDown) {
@@ -194,19 +197,24 @@ public final class ProxyEngine {
                 }
             });
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (!clients.isEmpty() && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitNoClients(System.nanoTime() + grace.toNanos());
         if (!clients.isEmpty()) {
             LOG.warn("shutdown grace period of {} elapsed with {} connection(s) still busy; closing them",
                     ConfigMessages.duration(grace), clients.size());
             engine.graceElapsed = true;
+            // an exchange still waiting for its response head gets a 503 (the client learns why, as the access log
+            // says); a response under way is cut; a client that does not take its 503 within a second is closed
+            for (Channel c : clients) {
+                c.eventLoop().execute(() -> {
+                    FrontendHandler fe = c.pipeline().get(FrontendHandler.class);
+                    if (fe != null) {
+                        fe.cutOff();
+                    } else {
+                        c.close(); // a tunnel
+                    }
+                });
+            }
+            awaitNoClients(System.nanoTime() + CUT_OFF_WRITE_NANOS);
             clients.close().awaitUninterruptibly();
         }
         for (Route r : routes) {
@@ -215,6 +223,17 @@ public final class ProxyEngine {
         healthGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         resolver.close();
+    }
+
+    private void awaitNoClients(long deadline) {
+        while (!clients.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** An address that could not be bound. */

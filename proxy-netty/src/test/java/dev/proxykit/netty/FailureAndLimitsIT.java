@@ -323,6 +323,29 @@ class FailureAndLimitsIT {
         }
     }
 
+    /** Closing the stalled client fails its pending writes; that must not log the exchange again as a 499. */
+    @Test
+    void aClientThatStopsReadingMidResponseIsLoggedOnceAs408AtTheIdleTimeout() throws Exception {
+        int size = 32 * 1024 * 1024;
+        try (TestUpstream up = TestUpstream.start("big", (req, res) -> {
+                OutputStream out = res.stream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes());
+                byte[] block = new byte[64 * 1024];
+                for (int i = 0; i < size / block.length; i++) {
+                    out.write(block); // fails once the proxy gives up on the client and closes this connection
+                }
+                out.flush();
+            });
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url())
+                     .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(500)));
+             RawHttpClient c = proxy.client()) {
+            c.socket().setReceiveBufferSize(16 * 1024);
+            c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertOneFailure(proxy, 408, "client_timeout", Phase.STREAM_RESPONSE);
+            assertThrows(IOException.class, () -> c.read().bodyLength(), "a truncated body never looks complete");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------- limits
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.proxykit.api.AccessRecord;
@@ -11,6 +12,7 @@ import dev.proxykit.api.Phase;
 import dev.proxykit.testing.EngineHarness;
 import dev.proxykit.testing.RawHttpClient;
 import dev.proxykit.testing.TestUpstream;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -343,7 +345,7 @@ class ProxyEngineIT {
     }
 
     @Test
-    void anExchangeCutOffWhenTheGracePeriodRunsOutIsLoggedAsTheShutdownNotTheClient() throws Exception {
+    void anExchangeCutOffWhenTheGracePeriodRunsOutGets503AndIsLoggedAsTheShutdownNotTheClient() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (TestUpstream up = TestUpstream.start("stuck", (req, res) -> {
                 try {
@@ -358,10 +360,40 @@ class ProxyEngineIT {
                 c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
                 up.takeRequest(5);
                 proxy.shutdown(Duration.ofMillis(300));
+                RawHttpClient.Response r = c.read();
+                assertEquals(503, r.status(), "the client gets the status the access log records");
+                assertEquals("close", r.header("Connection"));
                 assertTrue(c.isClosedByPeer(5000));
                 AccessRecord rec = proxy.accessLog().take(5);
                 assertEquals(503, rec.status(), rec.toString());
                 assertEquals("shutdown", rec.failureReason(), "the proxy closed it, not the client (499)");
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
+    @Test
+    void aResponseUnderWayWhenTheGracePeriodRunsOutIsCutNotFollowedByA503() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start("half", (req, res) -> {
+                res.raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            })) {
+            EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+            try (RawHttpClient c = proxy.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+                up.takeRequest(5);
+                Thread.sleep(200); // the head and the first bytes reach the client
+                proxy.shutdown(Duration.ofMillis(300));
+                assertThrows(IOException.class, c::read, "a truncated body never looks complete");
+                AccessRecord rec = proxy.accessLog().take(5);
+                assertEquals(200, rec.status(), "what the client was sent: " + rec);
+                assertEquals("shutdown", rec.failureReason());
             } finally {
                 release.countDown();
             }
