@@ -1,5 +1,6 @@
 package dev.proxykit.dist;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.typesafe.config.ConfigFactory;
 import dev.proxykit.dist.CommandLine.UsageException;
 import dev.proxykit.runtime.ProxyServer;
@@ -124,6 +125,9 @@ public final class Main {
                 return problems.isEmpty() ? EXIT_OK : printProblems(problems);
             }
             PluginRegistry registry = PluginRegistry.discover(settings.pluginsDir(), Main.class.getClassLoader());
+            if ((command.check() || !command.prepare()) && !logFilesOpen()) {
+                return EXIT_INVALID;
+            }
             if (command.check()) {
                 return check(settings, registry, command.demo() ? describeDemo(file) : file.toString());
             }
@@ -143,6 +147,29 @@ public final class Main {
             err.println("proxykit: failed: " + e);
             return EXIT_FAILURE;
         }
+    }
+
+    /**
+     * Whether every log file of the logging configuration could be opened; if not, says which and why on the error
+     * stream (a proxy that runs without its access log loses every line of it: nginx refuses to start too). Also has
+     * a failed write of a log file, later, logged in a line ({@link LogFileWatch}).
+     */
+    private boolean logFilesOpen() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return true; // another SLF4J backend: its files are its own business
+        }
+        LogFileWatch.install(context);
+        List<String> unopened = LogFileWatch.unopened(context);
+        for (String problem : unopened) {
+            err.println("proxykit: " + problem);
+        }
+        if (!unopened.isEmpty()) {
+            String file = System.getProperty("logback.configurationFile");
+            err.println("proxykit: log files are set in " + (file == null ? "the logging configuration" : file)
+                    + "; the shipped one writes to the logs folder of the installation");
+            err.flush();
+        }
+        return unopened.isEmpty();
     }
 
     /** What {@code --help} prints, and what a bad command line prints after its error. */

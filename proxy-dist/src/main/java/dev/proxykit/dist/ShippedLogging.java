@@ -69,6 +69,7 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
             StatusListenerConfigHelper.addOnConsoleListenerInstance(context, new OnConsoleStatusListener());
         }
         addInfo(named + " is the shipped logging configuration: set up in code by " + getClass().getName());
+        LogFileWatch.install(context); // before the files open: what goes wrong is said in a line, see there
         apply(context, Path.of(home).resolve("logs").toString());
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

@@ -100,6 +100,34 @@ class LauncherIT {
                 "the log file has them as always");
     }
 
+    /** As nginx, which stops at {@code open() "/var/log/nginx/access.log" failed}: no silent run without logs. */
+    @Test
+    void logFilesThatCannotBeOpenedStopStartAndCheckWithOneLineEachAndExit2() throws IOException {
+        Path logs = home.resolve("logs");
+        try (java.util.stream.Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(logs);
+        Files.writeString(logs, "a file where the log folder should be");
+        Path conf = listenOnlyConf("logs.conf");
+        Path real = home.toRealPath();
+        List<String> expected = List.of(
+                "proxykit: cannot open the log file " + real.resolve("logs/proxykit.log") + ": Not a directory",
+                "proxykit: cannot open the log file " + real.resolve("logs/access.log") + ": Not a directory",
+                "proxykit: log files are set in " + real.resolve("conf/logback.xml")
+                        + "; the shipped one writes to the logs folder of the installation");
+
+        for (String option : List.of("--config", "--check")) {
+            Launched run = "--check".equals(option) ? Launched.run(home, "--check", "--config", conf.toString())
+                    : Launched.run(home, "--config", conf.toString());
+            assertEquals(2, run.exitValue(), run.describe());
+            assertEquals(expected, run.stderrLines(), "no status history of logback: " + run.describe());
+            assertFalse(run.stdout().contains("listening on") || run.stdout().contains("|-"), run.describe());
+        }
+    }
+
     @Test
     void checkReportsEveryProblemWithItsKeyAndFileLineAndExits2() throws IOException {
         Path bad = writeBadConfig();
