@@ -232,6 +232,39 @@ class LauncherIT {
         assertEquals(recorded, archives(), "the same archive, not recorded again");
     }
 
+    /**
+     * Short of room the JVM cannot write the archive as it exits, and then ends a graceful stop with status 1 ("Error
+     * occurred during initialization of VM"; seen on a 512 KiB tmpfs). {@code df} here is a script that answers as
+     * {@code df -Pk} does for a filesystem with 68 KiB free.
+     */
+    @Test
+    void withTooLittleRoomForTheArchiveTheLauncherRecordsNoneSaysSoAndAStopStillExits0() throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("fake-df"));
+        Path df = Files.writeString(bin.resolve("df"), "#!/bin/sh\n"
+                + "echo 'Filesystem     1024-blocks  Used Available Capacity Mounted on'\n"
+                + "echo 'tmpfs                  512   444        68      87% /logs'\n");
+        df.toFile().setExecutable(true);
+        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"));
+        Path conf = listenOnlyConf("full.conf");
+        String said = "proxykit: not recording a class-data archive: 0 MiB free in " + home.toRealPath()
+                .resolve("logs") + ", it needs 64 MiB (starts take longer without one)";
+
+        try (Launched proxy = Launched.start(home, env, "", "--config", conf.toString())) {
+            proxy.awaitStdout("listening on");
+            assertFalse(proxy.commandLine().stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit")),
+                    proxy.commandLine().toString());
+            assertEquals(0, proxy.terminate(), proxy.describe());
+            assertEquals(List.of(said), proxy.stderrLines(), proxy.describe());
+        }
+        assertEquals(List.of(), archives());
+
+        Launched prepare = Launched.start(home, env, "", "--prepare");
+        assertEquals(1, prepare.awaitExit(), prepare.describe());
+        assertEquals(List.of("proxykit: --prepare: 0 MiB free in " + home.toRealPath().resolve("logs")
+                + "; the class-data archive needs 64 MiB (PROXYKIT_CDS_DIR names another folder)"),
+                prepare.stderrLines());
+    }
+
     @Test
     void prepareRecordsTheArchiveWithoutServingOrLoggingAccessesSoThatTheFirstStartMapsIt() throws IOException {
         Launched prepare = Launched.run(home, "--prepare");
