@@ -902,11 +902,19 @@ final class Exchange {
         if (c == null) {
             c = dev.proxykit.api.ErrorClassifier.standard().classify(new ProxyError(phase, kind, cause, responseStarted));
         }
-        int st = specificStatus != 0 && c.status() == 400 ? specificStatus : c.status();
+        int st = c.status();
+        String reason = c.reason();
+        if (specificStatus != 0 && st == 400) {
+            st = specificStatus;
+            if ("bad_request".equals(reason)) {
+                // the standard reason: say which limit, as when the head shows it (413 request_body_too_large)
+                reason = FrontendHandler.reasonFor(specificStatus);
+            }
+        }
         failurePhase = phase;
-        failureReason = c.reason();
+        failureReason = reason;
         failureKind = kind;
-        logFailure(phase, kind, cause, st, c.reason());
+        logFailure(phase, kind, cause, st, reason);
 
         dropUpstream();
         releasePending();

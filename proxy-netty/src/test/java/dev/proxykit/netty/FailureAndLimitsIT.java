@@ -357,17 +357,23 @@ class FailureAndLimitsIT {
             try (RawHttpClient c = proxy.client()) {
                 assertEquals(414, c.exchange("GET /" + "a".repeat(8200) + " HTTP/1.1\r\nHost: h\r\n\r\n").status());
             }
+            assertEquals("request_line_too_long", proxy.accessLog().take(5).failureReason());
             try (RawHttpClient c = proxy.client()) {
                 assertEquals(431, c.exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "b".repeat(33_000)
                         + "\r\n\r\n").status());
             }
+            assertEquals("request_header_too_large", proxy.accessLog().take(5).failureReason());
             try (RawHttpClient c = proxy.client()) {
                 assertEquals(413, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n").status());
             }
+            assertEquals("request_body_too_large", proxy.accessLog().take(5).failureReason(), "known from the head");
             try (RawHttpClient c = proxy.client()) {
                 c.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + "x".repeat(1024) + "\r\n");
                 assertEquals(413, c.read().status(), "a chunked body over the limit");
             }
+            AccessRecord chunked = proxy.accessLog().take(5);
+            assertEquals(413, chunked.status());
+            assertEquals("request_body_too_large", chunked.failureReason(), "found in the body: the same reason");
             try (RawHttpClient c = proxy.client()) {
                 assertEquals(200, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n"
                         + "y".repeat(1000)).status(), "at the limit is fine");
