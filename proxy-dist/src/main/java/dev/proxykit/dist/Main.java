@@ -67,10 +67,27 @@ public final class Main {
      * SIGTERM or SIGINT has stopped it (see {@link GracefulStop}).
      */
     public static void main(String[] args) {
-        int status = new Main(home(), System.out, System.err).run(args);
-        System.out.flush();
+        PrintStream results = System.out;
+        if (resultOnStdout(args)) {
+            // whatever logs to the console now goes to stderr, also from an edited conf/logback.xml (logback's console
+            // appender writes to System.out as it is at each write): standard output is the result alone, as with
+            // nginx -t
+            System.setOut(System.err);
+        }
+        int status = new Main(home(), results, System.err).run(args);
+        results.flush();
         System.err.flush();
         System.exit(status);
+    }
+
+    /** Whether {@code args} ask for a command whose standard output is its result: {@code --check}, {@code --list-plugins}. */
+    static boolean resultOnStdout(String... args) {
+        try {
+            CommandLine command = CommandLine.parse(args);
+            return command.check() || command.listPlugins();
+        } catch (UsageException e) {
+            return false; // run() says what is wrong
+        }
     }
 
     /** {@code proxykit.home}, or the working directory; absolute. */

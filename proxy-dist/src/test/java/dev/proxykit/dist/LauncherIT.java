@@ -344,6 +344,11 @@ class LauncherIT {
             assertTrue(Pattern.compile("(?m)^EDITED \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main\\] proxykit - proxykit \\S+ "
                     + "listening on ").matcher(custom.stdout()).find(), custom.describe());
         }
+        Launched check = Launched.run(home, "--check", "--config", conf.toString());
+        assertEquals(0, check.exitValue(), check.describe());
+        assertEquals(1, check.stdoutLines().size(), "the result alone, as with the shipped logging: " + check.describe());
+        assertTrue(check.stdoutLines().get(0).startsWith("configuration OK: "), check.describe());
+        assertTrue(check.stderr().contains("EDITED "), "the edited console's lines go to stderr: " + check.describe());
     }
 
     @Test
