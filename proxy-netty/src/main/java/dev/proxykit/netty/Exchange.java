@@ -853,6 +853,10 @@ final class Exchange {
             upstreamEndNanos = clock.nanoTime();
             responseDone = true;
             requestComplete = true;
+            if (engine.graceElapsed) {
+                // closed by the proxy when the shutdown grace period ran out, not by either peer: say so
+                fail(Phase.TUNNEL, FailureKind.SHUTDOWN, null);
+            }
             end();
         });
     }
@@ -914,13 +918,17 @@ final class Exchange {
         failurePhase = phase;
         failureReason = reason;
         failureKind = kind;
-        logFailure(phase, kind, cause, st, reason);
+        boolean cut = responseStarted && status != 0 && kind != FailureKind.CLIENT_CLOSED
+                && kind != FailureKind.CLIENT_TIMEOUT; // the access log keeps the status the client got
+        logFailure(phase, kind, cause, st, reason, cut ? status : 0);
 
         dropUpstream();
         releasePending();
         if (kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN && !client.isActive()) {
             // the client connection is gone: nothing more can be written to it
-            status = st;
+            if (kind == FailureKind.CLIENT_CLOSED || status == 0) {
+                status = st; // a response the client got the head of (a tunnel's 101) keeps its status
+            }
             clientKeepAlive = false;
             fe.closeNow();
             end();
@@ -940,10 +948,12 @@ final class Exchange {
         respondError(st);
     }
 
-    private void logFailure(Phase phase, FailureKind kind, Throwable cause, int st, String reason) {
+    /** @param sent the status of a response under way that the failure cuts off, else 0 */
+    private void logFailure(Phase phase, FailureKind kind, Throwable cause, int st, String reason, int sent) {
         String routeName = route == null ? "-" : route.name;
         String where = target == null ? "" : " upstream " + target.upstream.address();
-        String why = cause == null ? "" : ": " + cause;
+        String why = (cause == null ? "" : ": " + cause)
+                + (sent == 101 ? "; the tunnel is cut" : sent != 0 ? "; the client's " + sent + " response is cut off" : "");
         if (kind == FailureKind.CLIENT_CLOSED || st < 500) {
             LOG.info("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
                     reason, phase, where, why);

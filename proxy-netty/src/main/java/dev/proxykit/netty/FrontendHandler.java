@@ -344,10 +344,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
-    /** Starts graceful shutdown for this connection: close now if idle, else after the current exchange. */
+    /**
+     * Starts graceful shutdown for this connection: closes it now if it is idle between requests (as nginx closes
+     * keep-alive connections), else after the current exchange. A request whose head is still arriving, or the first
+     * one of a connection just accepted, is still served (the client-header timeout bounds the wait, as always).
+     */
     void drain() {
         closing = true;
-        if (exchange == null && !tunneling) {
+        if (exchange == null && !tunneling && headStartNanos == 0) {
             channel.close();
         }
     }

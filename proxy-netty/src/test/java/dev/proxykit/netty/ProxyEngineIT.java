@@ -402,6 +402,32 @@ class ProxyEngineIT {
         }
     }
 
+    /** As nginx, whose graceful stop closes only connections idle between requests. */
+    @Test
+    void aRequestWhoseHeadIsArrivingWhenTheShutdownStartsIsServed() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a")) {
+            EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+            try (RawHttpClient partial = proxy.client();
+                 RawHttpClient fresh = proxy.client();
+                 RawHttpClient idle = proxy.client()) {
+                assertEquals(200, idle.exchange("GET /first HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                partial.send("GET /partial HTTP/1.1\r\nHo");
+                Thread.sleep(200); // the first bytes reach the proxy
+                Thread shutdown = new Thread(() -> proxy.shutdown(Duration.ofSeconds(5)));
+                shutdown.start();
+                assertTrue(idle.isClosedByPeer(5000), "a connection idle between requests closes at once");
+                partial.send("st: h\r\n\r\n");
+                RawHttpClient.Response r = partial.read();
+                assertEquals(200, r.status(), "the rest of the head arrived after the shutdown began");
+                assertEquals("close", r.header("Connection"));
+                fresh.send("GET /fresh HTTP/1.1\r\nHost: h\r\n\r\n");
+                assertEquals(200, fresh.read().status(), "the first request of a connection accepted before");
+                shutdown.join(10_000);
+                assertFalse(shutdown.isAlive());
+            }
+        }
+    }
+
     @Test
     void gracefulShutdownLetsAnInFlightExchangeFinish() throws Exception {
         try (TestUpstream up = TestUpstream.start("slow", (req, res) -> {

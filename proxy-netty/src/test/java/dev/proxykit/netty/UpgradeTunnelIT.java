@@ -436,6 +436,30 @@ class UpgradeTunnelIT {
 
     @ParameterizedTest
     @EnumSource(Relay.class)
+    void aTunnelOpenWhenTheShutdownGracePeriodRunsOutIsClosedAndLoggedAsCutByTheShutdown(Relay relay)
+            throws Exception {
+        CountDownLatch upstreamSawEof = new CountDownLatch(1);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            EngineHarness proxy = relay.start(routeTo(server));
+            rawUpgradeUpstream(server, (s, in, out) -> {
+                in.readAllBytes();
+                upstreamSawEof.countDown();
+            });
+            try (RawHttpClient c = upgraded(proxy)) {
+                proxy.shutdown(Duration.ofMillis(300));
+                assertTrue(c.isClosedByPeer(5000), "the client side closed");
+                assertTrue(upstreamSawEof.await(5, TimeUnit.SECONDS), "the upstream side closed");
+                AccessRecord rec = proxy.accessLog().take(5);
+                assertEquals(101, rec.status(), "what the client got: " + rec);
+                assertEquals("shutdown", rec.failureReason(), "not a close by either peer: " + rec);
+                assertEquals(dev.proxykit.api.Phase.TUNNEL, rec.failurePhase());
+            }
+        }
+        relay.assertUsed(splicedBefore);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relay.class)
     void aTunnelWhoseTrafficOutlastsTheIdleTimeoutStaysOpenUntilItGoesQuiet(Relay relay) throws Exception {
         // idle timeout 1 s; a byte every 200 ms for 1.4 s from the upstream, then for 1.4 s from the client: each
         // direction alone must keep the tunnel open longer than the idle timeout
