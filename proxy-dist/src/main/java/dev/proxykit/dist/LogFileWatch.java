@@ -8,8 +8,10 @@ import ch.qos.logback.core.status.StatusListener;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -29,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  *       writes have worked for ten seconds.</li>
  * </ul>
  *
- * <p>Installed as a status listener of the logging context, which also stops logback from printing its status
- * history at start-up: {@link #unopened} says what matters of it. {@code -Dlogback.debug=true} still prints it all.
+ * <p>Installed as a status listener of the logging context, for the shipped set-up and an edited {@code logback.xml}
+ * alike, which also stops logback from printing its status history at start-up: {@link #unopened} and
+ * {@link #otherErrors} say what matters of it. {@code -Dlogback.debug=true} still prints it all.
  * Called on whatever thread adds a status (the asynchronous appenders' own threads, for writes): it logs through the
  * asynchronous appenders and so never blocks.
  */
@@ -165,6 +168,23 @@ final class LogFileWatch implements StatusListener {
             }
         }
         return new ArrayList<>(problems.values());
+    }
+
+    /**
+     * The other errors logback reported while it set up {@code context} (an edited {@code logback.xml} that names a
+     * class that does not exist, say), as {@code message: cause}, each once; the watch keeps logback from printing
+     * them with its status history.
+     */
+    static List<String> otherErrors(LoggerContext context) {
+        Set<String> lines = new LinkedHashSet<>();
+        for (Status status : context.getStatusManager().getCopyOfStatusList()) {
+            if (status.getLevel() == Status.ERROR && !(status.getOrigin() instanceof FileAppender<?> appender
+                    && !appender.isStarted()) && !(status.getOrigin() instanceof ResilientFileOutputStream)) {
+                lines.add(status.getMessage() + (status.getThrowable() == null ? ""
+                        : ": " + status.getThrowable()));
+            }
+        }
+        return new ArrayList<>(lines);
     }
 
     /** The operating system's reason in {@code e}: "Not a directory" from "/x/logs/a.log (Not a directory)". */

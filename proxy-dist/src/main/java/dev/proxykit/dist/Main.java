@@ -203,6 +203,9 @@ public final class Main {
             return true; // another SLF4J backend: its files are its own business
         }
         LogFileWatch.install(context);
+        for (String error : LogFileWatch.otherErrors(context)) {
+            err.println("proxykit: logging: " + error);
+        }
         List<String> unopened = LogFileWatch.unopened(context);
         for (String problem : unopened) {
             err.println("proxykit: " + problem);

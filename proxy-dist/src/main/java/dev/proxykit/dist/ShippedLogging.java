@@ -61,6 +61,8 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
     /** {@link #configure(LoggerContext)} for the file {@code named} (may be null) and the installation {@code home}. */
     ExecutionStatus configure(LoggerContext context, String named, String home) {
         if (named == null || !isShipped(named)) {
+            // an edited file: logback reads it; what goes wrong is said in lines, not logback's status history
+            LogFileWatch.install(context);
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         String debug = System.getProperty("logback.debug");

@@ -126,6 +126,13 @@ class LauncherIT {
             assertEquals(expected, run.stderrLines(), "no status history of logback: " + run.describe());
             assertFalse(run.stdout().contains("listening on") || run.stdout().contains("|-"), run.describe());
         }
+
+        Path xml = home.resolve("conf/logback.xml");
+        Files.writeString(xml, Files.readString(xml).replace("<maxHistory>14</maxHistory>", "<maxHistory>30</maxHistory>"));
+        Launched edited = Launched.run(home, "--config", conf.toString());
+        assertEquals(2, edited.exitValue(), edited.describe());
+        assertEquals(expected, edited.stderrLines(), "an edited logback.xml, read by logback: " + edited.describe());
+        assertFalse(edited.stdout().contains("|-"), "no status history of logback: " + edited.describe());
     }
 
     @Test
