@@ -10,8 +10,9 @@ import sun.misc.SignalHandler;
  * or 130 without waiting for in-flight exchanges).
  *
  * <p>The handler starts a thread that calls {@link Running#stop()} (which lets in-flight exchanges finish within the
- * configured grace period) and then exits the JVM: 0, or 1 when something failed to close. A second signal while
- * stopping exits at once with status 1, without waiting. A shutdown hook stops everything too when the JVM exits
+ * configured grace period) and then exits the JVM: 0, or 1 when something failed to close. A second signal ends the
+ * grace period at once (as when it runs out: 503 for requests still waiting, responses under way cut off, each
+ * logged), and the stop goes on to exit 0; a third exits at once with status 1, for a stop that does not end. A shutdown hook stops everything too when the JVM exits
  * for another reason (SIGHUP, or where the signal handlers cannot be installed, such as under {@code -Xrs}). A
  * signal that was ignored when the JVM started stays ignored, as shells expect: SIGINT for a background job
  * ({@code proxykit &}) of a non-interactive shell, for example.
@@ -28,16 +29,22 @@ final class GracefulStop {
     /** Installs the handlers and the shutdown hook for {@code running}. Call once, before starting anything. */
     static void install(Running running) {
         SignalHandler handler = new SignalHandler() {
-            private boolean signalled;
+            private int signals;
 
             @Override
             public synchronized void handle(Signal signal) {
-                if (signalled) {
-                    LOG.warn("SIG{} received again: exiting now, without waiting for in-flight requests",
+                signals++;
+                if (signals == 2) {
+                    LOG.warn("SIG{} received again: ending the grace period now; requests still waiting for a response"
+                            + " get 503, responses under way are cut off (a third signal exits at once)",
                             signal.getName());
+                    running.endGracePeriod();
+                    return;
+                }
+                if (signals > 2) {
+                    LOG.warn("SIG{} received a third time: exiting now, with status 1", signal.getName());
                     Runtime.getRuntime().halt(Main.EXIT_FAILURE);
                 }
-                signalled = true;
                 Thread stopper = new Thread(() -> stopAndExit(running, signal), "proxykit-stop");
                 stopper.start();
             }

@@ -1,5 +1,6 @@
 package dev.proxykit.dist;
 
+import dev.proxykit.runtime.ProxyServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,8 @@ final class Running {
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean stopping;
+    /** What {@link #stop()} closes, once it began. */
+    private List<AutoCloseable> closing = List.of();
     private boolean clean = true;
 
     /** Adds a part to close on {@link #stop()}; when stopping has begun already, closes it now. */
@@ -47,6 +50,7 @@ final class Running {
             } else {
                 stopping = true;
                 toClose = new ArrayList<>(parts);
+                closing = toClose;
                 parts.clear();
             }
         }
@@ -65,6 +69,23 @@ final class Running {
         }
         stopped.countDown();
         return allClosed;
+    }
+
+    /**
+     * Ends the shutdown grace period of the proxies among the parts now, whether {@link #stop()} is closing them or
+     * not yet. Any thread; does not block.
+     */
+    void endGracePeriod() {
+        List<AutoCloseable> all;
+        synchronized (this) {
+            all = new ArrayList<>(parts);
+            all.addAll(closing);
+        }
+        for (AutoCloseable part : all) {
+            if (part instanceof ProxyServer server) {
+                server.endGracePeriod();
+            }
+        }
     }
 
     /** Blocks until {@link #stop()} has closed every part. */

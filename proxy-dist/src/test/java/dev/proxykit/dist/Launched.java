@@ -97,6 +97,11 @@ final class Launched implements AutoCloseable {
         return launched;
     }
 
+    /** Sends SIGTERM ({@link Process#destroy()}) without waiting. */
+    void signal() {
+        process.destroy();
+    }
+
     /** Waits (bounded by {@link #PATIENCE}) for the process to end and returns its exit status. */
     int awaitExit() {
         try {
@@ -144,7 +149,7 @@ final class Launched implements AutoCloseable {
 
     /** Sends SIGTERM ({@link Process#destroy()}) and waits, bounded, for the exit status. */
     int terminate() {
-        process.destroy();
+        signal();
         return awaitExit();
     }
 

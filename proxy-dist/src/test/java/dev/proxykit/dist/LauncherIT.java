@@ -485,6 +485,48 @@ class LauncherIT {
      * for the pipe (64 KiB on Linux: a few hundred lines) to drain. Logged synchronously, the proxy stopped answering
      * after 224 requests.
      */
+    /** nginx: a second signal is a fast stop; here it ends the grace period, which logs what it cuts, and exits 0. */
+    @Test
+    void aSecondSigtermEndsTheGracePeriodAtOnceAnswersWhatWaits503AndExits0() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            silent.setSoTimeout(30_000);
+            int port = Installation.freePort();
+            Path conf = Files.writeString(dir.resolve("second-signal.conf"), "proxykit {\n  listen = \"127.0.0.1:"
+                    + port + "\"\n  shutdown-grace-period = 60s\n  routes = [{ upstreams = [\"http://127.0.0.1:"
+                    + silent.getLocalPort() + "\"] }]\n}\n");
+            try (Launched proxy = Launched.start(home, PARANOID, "--config", conf.toString());
+                 Socket client = connectWhenListening(proxy, port);
+                 Socket upstream = acceptAfter(silent, client)) {
+                proxy.signal();
+                proxy.awaitStdout("in-flight exchanges have 1m to finish");
+                long before = System.nanoTime();
+                proxy.signal();
+                assertEquals(0, proxy.awaitExit(), proxy.describe());
+                assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(30),
+                        "did not wait for the 60 s grace period: " + proxy.describe());
+                client.setSoTimeout(10_000);
+                String answer = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(answer.startsWith("HTTP/1.1 503 ") && answer.contains("Connection: close"), answer);
+                assertTrue(proxy.stdout().contains("received again: ending the grace period now"), proxy.describe());
+                List<String> access = Files.readAllLines(home.resolve("logs/access.log"));
+                assertTrue(access.stream().anyMatch(l -> l.contains("\"GET /waits HTTP/1.1\" 503 ")
+                        && l.contains("error=shutdown")), "logged, not lost: " + access);
+                assertNoLeak(proxy);
+            }
+        }
+    }
+
+    private static Socket connectWhenListening(Launched proxy, int port) throws IOException {
+        proxy.awaitStdout("listening on");
+        return new Socket(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** Sends a request on {@code client} and returns the upstream side of its connection to {@code upstream}. */
+    private static Socket acceptAfter(ServerSocket upstream, Socket client) throws IOException {
+        client.getOutputStream().write("GET /waits HTTP/1.1\r\nHost: h\r\n\r\n".getBytes());
+        return upstream.accept();
+    }
+
     @Test
     void aConsoleThatNobodyReadsDoesNotStopTheProxyAnswering() throws Exception {
         int port = Installation.freePort();

@@ -54,6 +54,7 @@ public final class ProxyEngine {
     private final ChannelGroup clients;
     private final Engine engine;
     private final List<Channel> servers = new ArrayList<>();
+    private volatile boolean graceEndedEarly;
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private boolean shutDown;
 
@@ -197,10 +198,10 @@ public final class ProxyEngine {
                 }
             });
         }
-        awaitNoClients(System.nanoTime() + grace.toNanos());
+        awaitNoClients(System.nanoTime() + grace.toNanos(), true);
         if (!clients.isEmpty()) {
-            LOG.warn("shutdown grace period of {} elapsed with {} connection(s) still busy; closing them",
-                    ConfigMessages.duration(grace), clients.size());
+            LOG.warn("shutdown grace period of {} {} with {} connection(s) still busy; closing them",
+                    ConfigMessages.duration(grace), graceEndedEarly ? "ended early" : "elapsed", clients.size());
             engine.graceElapsed = true;
             // an exchange still waiting for its response head gets a 503 (the client learns why, as the access log
             // says); a response under way is cut; a client that does not take its 503 within a second is closed
@@ -214,7 +215,7 @@ public final class ProxyEngine {
                     }
                 });
             }
-            awaitNoClients(System.nanoTime() + CUT_OFF_WRITE_NANOS);
+            awaitNoClients(System.nanoTime() + CUT_OFF_WRITE_NANOS, false);
             clients.close().awaitUninterruptibly();
         }
         for (Route r : routes) {
@@ -225,8 +226,13 @@ public final class ProxyEngine {
         resolver.close();
     }
 
-    private void awaitNoClients(long deadline) {
-        while (!clients.isEmpty() && System.nanoTime() - deadline < 0) {
+    /** Ends the grace period of a {@link #shutdown} under way, or of the next one, now. Any thread. */
+    public void endGracePeriod() {
+        graceEndedEarly = true;
+    }
+
+    private void awaitNoClients(long deadline, boolean graceWait) {
+        while (!clients.isEmpty() && System.nanoTime() - deadline < 0 && !(graceWait && graceEndedEarly)) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -126,6 +126,15 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Ends the shutdown grace period of a {@link #close()} under way (or of the next one) now: exchanges still waiting
+     * for a response get a 503, responses under way are cut off, as when the period runs out. Any thread; does not
+     * block.
+     */
+    public void endGracePeriod() {
+        engine.endGracePeriod();
+    }
+
+    /**
      * Stops accepting, lets in-flight exchanges finish within the configured grace period, then closes every
      * connection and releases the event loops. Blocks until done. Idempotent.
      */
