@@ -12,10 +12,10 @@ import sun.misc.SignalHandler;
  * <p>The handler starts a thread that calls {@link Running#stop()} (which lets in-flight exchanges finish within the
  * configured grace period) and then exits the JVM: 0, or 1 when something failed to close. A second signal ends the
  * grace period at once (as when it runs out: 503 for requests still waiting, responses under way cut off, each
- * logged), and the stop goes on to exit 0; a third exits at once with status 1, for a stop that does not end. A shutdown hook stops everything too when the JVM exits
- * for another reason (SIGHUP, or where the signal handlers cannot be installed, such as under {@code -Xrs}). A
- * signal that was ignored when the JVM started stays ignored, as shells expect: SIGINT for a background job
- * ({@code proxykit &}) of a non-interactive shell, for example.
+ * logged), and the stop goes on to exit 0; a third exits at once with status 1, for a stop that does not end. A
+ * shutdown hook stops everything too when the JVM exits for another reason (SIGHUP, or where the signal handlers
+ * cannot be installed, such as under {@code -Xrs}). A signal that was ignored when the JVM started stays ignored, as
+ * shells expect: SIGINT for a background job ({@code proxykit &}) of a non-interactive shell, for example.
  *
  * <p>{@code sun.misc.Signal} is in the {@code jdk.unsupported} module, present and exported in every JDK 17+.
  */

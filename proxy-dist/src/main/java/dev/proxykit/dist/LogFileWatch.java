@@ -158,8 +158,8 @@ final class LogFileWatch implements StatusListener {
     static List<String> unopened(LoggerContext context) {
         Map<FileAppender<?>, String> problems = new LinkedHashMap<>();
         for (Status status : context.getStatusManager().getCopyOfStatusList()) {
-            if (status.getLevel() == Status.ERROR && status.getOrigin() instanceof FileAppender<?> appender
-                    && !appender.isStarted()) {
+            FileAppender<?> appender = unopenedFile(status);
+            if (appender != null) {
                 String line = "cannot open the log file " + appender.getFile() + ": "
                         + (status.getThrowable() != null ? reason(status.getThrowable()) : status.getMessage());
                 if (status.getThrowable() != null || !problems.containsKey(appender)) {
@@ -178,13 +178,19 @@ final class LogFileWatch implements StatusListener {
     static List<String> otherErrors(LoggerContext context) {
         Set<String> lines = new LinkedHashSet<>();
         for (Status status : context.getStatusManager().getCopyOfStatusList()) {
-            if (status.getLevel() == Status.ERROR && !(status.getOrigin() instanceof FileAppender<?> appender
-                    && !appender.isStarted()) && !(status.getOrigin() instanceof ResilientFileOutputStream)) {
+            if (status.getLevel() == Status.ERROR && unopenedFile(status) == null
+                    && !(status.getOrigin() instanceof ResilientFileOutputStream)) {
                 lines.add(status.getMessage() + (status.getThrowable() == null ? ""
                         : ": " + status.getThrowable()));
             }
         }
         return new ArrayList<>(lines);
+    }
+
+    /** The file appender that {@code status} says could not open its file, or {@code null}. */
+    private static FileAppender<?> unopenedFile(Status status) {
+        return status.getLevel() == Status.ERROR && status.getOrigin() instanceof FileAppender<?> appender
+                && !appender.isStarted() ? appender : null;
     }
 
     /** The operating system's reason in {@code e}: "Not a directory" from "/x/logs/a.log (Not a directory)". */

@@ -107,7 +107,10 @@ public final class Main {
         }
     }
 
-    /** Whether {@code args} ask for a command whose standard output is its result: {@code --check}, {@code --list-plugins}. */
+    /**
+     * Whether {@code args} ask for a command whose standard output is its result: {@code --check},
+     * {@code --list-plugins}.
+     */
     static boolean resultOnStdout(String... args) {
         try {
             CommandLine command = CommandLine.parse(args);
@@ -195,14 +198,13 @@ public final class Main {
 
     /**
      * Whether every log file of the logging configuration could be opened; if not, says which and why on the error
-     * stream (a proxy that runs without its access log loses every line of it: nginx refuses to start too). Also has
-     * a failed write of a log file, later, logged in a line ({@link LogFileWatch}).
+     * stream (a proxy that runs without its access log loses every line of it: nginx refuses to start too). The
+     * {@link LogFileWatch} that {@link ShippedLogging} installs knows.
      */
     private boolean logFilesOpen() {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return true; // another SLF4J backend: its files are its own business
         }
-        LogFileWatch.install(context);
         for (String error : LogFileWatch.otherErrors(context)) {
             err.println("proxykit: logging: " + error);
         }

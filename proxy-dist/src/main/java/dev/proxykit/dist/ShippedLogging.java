@@ -60,10 +60,11 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
 
     /** {@link #configure(LoggerContext)} for the file {@code named} (may be null) and the installation {@code home}. */
     ExecutionStatus configure(LoggerContext context, String named, String home) {
+        // before any file opens, the shipped set-up's or an edited file's: what goes wrong is said in lines, not in
+        // logback's status history (see there)
+        LogFileWatch.install(context);
         if (named == null || !isShipped(named)) {
-            // an edited file: logback reads it; what goes wrong is said in lines, not logback's status history
-            LogFileWatch.install(context);
-            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY; // an edited file: logback reads it
         }
         String debug = System.getProperty("logback.debug");
         if (debug != null && !debug.isBlank() && !debug.equalsIgnoreCase("false") && !debug.equalsIgnoreCase("null")) {
@@ -71,7 +72,6 @@ public final class ShippedLogging extends ContextAwareBase implements Configurat
             StatusListenerConfigHelper.addOnConsoleListenerInstance(context, new OnConsoleStatusListener());
         }
         addInfo(named + " is the shipped logging configuration: set up in code by " + getClass().getName());
-        LogFileWatch.install(context); // before the files open: what goes wrong is said in a line, see there
         apply(context, Path.of(home).resolve("logs").toString());
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

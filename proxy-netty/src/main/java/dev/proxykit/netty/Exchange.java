@@ -918,33 +918,26 @@ final class Exchange {
         failurePhase = phase;
         failureReason = reason;
         failureKind = kind;
-        boolean cut = responseStarted && status != 0 && kind != FailureKind.CLIENT_CLOSED
-                && kind != FailureKind.CLIENT_TIMEOUT; // the access log keeps the status the client got
-        logFailure(phase, kind, cause, st, reason, cut ? status : 0);
+        // a response under way (a tunnel's 101 included) keeps the status the client got, unless the failure is the
+        // client's own (it went away: 499; it stopped reading: 408)
+        boolean clientsOwn = kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.CLIENT_TIMEOUT;
+        int cutStatus = responseStarted && status != 0 && !clientsOwn ? status : 0;
+        logFailure(phase, kind, cause, st, reason, cutStatus);
+        if (cutStatus == 0) {
+            status = st;
+        }
 
         dropUpstream();
         releasePending();
-        if (kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN && !client.isActive()) {
-            // the client connection is gone: nothing more can be written to it
-            if (kind == FailureKind.CLIENT_CLOSED || status == 0) {
-                status = st; // a response the client got the head of (a tunnel's 101) keeps its status
-            }
-            clientKeepAlive = false;
-            fe.closeNow();
-            end();
-            return;
-        }
-        if (responseStarted) {
-            if (status == 0 || kind == FailureKind.CLIENT_TIMEOUT) {
-                status = st; // the upstream's status unless the client stopped reading: then whose fault it was
-            }
+        boolean clientGone = kind == FailureKind.CLIENT_CLOSED || kind == FailureKind.SHUTDOWN && !client.isActive();
+        if (responseStarted || clientGone) {
+            // the client connection is gone, or a truncated body must never look complete: close it
             clientKeepAlive = false;
             client.flush();
             fe.closeNow();
             end();
             return;
         }
-        status = st;
         respondError(st);
     }
 
@@ -952,8 +945,9 @@ final class Exchange {
     private void logFailure(Phase phase, FailureKind kind, Throwable cause, int st, String reason, int sent) {
         String routeName = route == null ? "-" : route.name;
         String where = target == null ? "" : " upstream " + target.upstream.address();
-        String why = (cause == null ? "" : ": " + cause)
-                + (sent == 101 ? "; the tunnel is cut" : sent != 0 ? "; the client's " + sent + " response is cut off" : "");
+        String cut = sent == 101 ? "; the tunnel is cut" : sent != 0 ? "; the client's " + sent + " response is cut off"
+                : "";
+        String why = (cause == null ? "" : ": " + cause) + cut;
         if (kind == FailureKind.CLIENT_CLOSED || st < 500) {
             LOG.info("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
                     reason, phase, where, why);

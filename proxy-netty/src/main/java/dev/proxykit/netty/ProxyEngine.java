@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +55,9 @@ public final class ProxyEngine {
     private final ChannelGroup clients;
     private final Engine engine;
     private final List<Channel> servers = new ArrayList<>();
-    private volatile boolean graceEndedEarly;
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private boolean shutDown;
+    private volatile boolean graceEndedEarly;
 
     /**
      * Creates the event loops (not yet listening).
@@ -190,14 +191,11 @@ public final class ProxyEngine {
         for (Channel s : servers) {
             s.close().awaitUninterruptibly();
         }
-        for (Channel c : clients) {
-            c.eventLoop().execute(() -> {
-                FrontendHandler fe = c.pipeline().get(FrontendHandler.class);
-                if (fe != null) {
-                    fe.drain();
-                }
-            });
-        }
+        onEachClientLoop((c, fe) -> {
+            if (fe != null) {
+                fe.drain();
+            }
+        });
         awaitNoClients(System.nanoTime() + grace.toNanos(), true);
         if (!clients.isEmpty()) {
             LOG.warn("shutdown grace period of {} {} with {} connection(s) still busy; closing them",
@@ -205,16 +203,13 @@ public final class ProxyEngine {
             engine.graceElapsed = true;
             // an exchange still waiting for its response head gets a 503 (the client learns why, as the access log
             // says); a response under way is cut; a client that does not take its 503 within a second is closed
-            for (Channel c : clients) {
-                c.eventLoop().execute(() -> {
-                    FrontendHandler fe = c.pipeline().get(FrontendHandler.class);
-                    if (fe != null) {
-                        fe.cutOff();
-                    } else {
-                        c.close(); // a tunnel
-                    }
-                });
-            }
+            onEachClientLoop((c, fe) -> {
+                if (fe != null) {
+                    fe.cutOff();
+                } else {
+                    c.close(); // a tunnel
+                }
+            });
             awaitNoClients(System.nanoTime() + CUT_OFF_WRITE_NANOS, false);
             clients.close().awaitUninterruptibly();
         }
@@ -224,6 +219,16 @@ public final class ProxyEngine {
         healthGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         resolver.close();
+    }
+
+    /**
+     * Runs {@code action} for each client connection on its event loop, with its HTTP handler, or {@code null} once
+     * the connection is a tunnel.
+     */
+    private void onEachClientLoop(BiConsumer<Channel, FrontendHandler> action) {
+        for (Channel c : clients) {
+            c.eventLoop().execute(() -> action.accept(c, c.pipeline().get(FrontendHandler.class)));
+        }
     }
 
     /** Ends the grace period of a {@link #shutdown} under way, or of the next one, now. Any thread. */
