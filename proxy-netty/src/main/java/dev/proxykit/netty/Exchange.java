@@ -20,6 +20,7 @@ import dev.proxykit.netty.http1.ResponseHead;
 import dev.proxykit.runtime.config.ForwardedSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
@@ -934,11 +935,38 @@ final class Exchange {
             // the client connection is gone, or a truncated body must never look complete: close it
             clientKeepAlive = false;
             client.flush();
+            uncountUnsent();
             fe.closeNow();
             end();
             return;
         }
         respondError(st);
+    }
+
+    /**
+     * A response cut off: the body bytes still in the client channel's outbound buffer, which the kernel never took,
+     * were not sent; the record counts what left, as nginx's {@code $body_bytes_sent} does. (A client that reset the
+     * connection has had its buffer failed and dropped before this runs: its count stays what was written.)
+     */
+    private void uncountUnsent() {
+        ChannelOutboundBuffer out = client.unsafe().outboundBuffer();
+        if (out == null) {
+            return;
+        }
+        // the buffers' readable bytes, not totalPendingWriteBytes(): that counts a partly written buffer whole, and
+        // an overhead per entry; chunk-size lines of a chunked body, a few bytes each, are counted as body here
+        long[] unsent = {0};
+        try {
+            out.forEachFlushedMessage(msg -> {
+                if (msg instanceof ByteBuf b) {
+                    unsent[0] += b.readableBytes();
+                }
+                return true;
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // the processor above throws nothing
+        }
+        responseBytes -= Math.min(responseBytes, unsent[0]);
     }
 
     /** @param sent the status of a response under way that the failure cuts off, else 0 */

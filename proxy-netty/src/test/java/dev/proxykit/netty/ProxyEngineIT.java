@@ -402,6 +402,45 @@ class ProxyEngineIT {
         }
     }
 
+    /** As nginx's {@code $body_bytes_sent}: what the kernel took, not what was queued for a client not reading. */
+    @Test
+    void aResponseCutOffAtTheGracePeriodsEndLogsTheBodyBytesThatLeftNotThoseQueued() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start("big", (req, res) -> {
+                res.raw("HTTP/1.1 200 OK\r\nContent-Length: 268435456\r\n\r\n");
+                byte[] mib = new byte[1 << 20];
+                try {
+                    for (int i = 0; i < 256 && release.getCount() > 0; i++) {
+                        res.raw(mib); // blocks once the proxy stops reading: the client does not read
+                    }
+                } catch (java.io.IOException cut) {
+                    // the proxy closed this connection when it cut the response off
+                }
+            })) {
+            EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+            try (RawHttpClient c = proxy.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+                up.takeRequest(5);
+                int matched = 0;
+                while (matched < 4) { // the head, up to its blank line
+                    int b = c.input().read();
+                    assertTrue(b >= 0, "the response head");
+                    matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                }
+                Thread.sleep(500); // not reading: the socket buffers fill, then the proxy's outbound buffer
+                proxy.shutdown(Duration.ofMillis(300));
+                long received = c.input().transferTo(java.io.OutputStream.nullOutputStream());
+                AccessRecord rec = proxy.accessLog().take(5);
+                assertEquals("shutdown", rec.failureReason(), rec.toString());
+                assertTrue(received > 0 && received < 268435456L, "cut off: " + received);
+                assertEquals(received, rec.responseBodyBytes(),
+                        "the body bytes the client got; the proxy's unsent queue is not counted");
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
     /** As nginx, whose graceful stop closes only connections idle between requests. */
     @Test
     void aRequestWhoseHeadIsArrivingWhenTheShutdownStartsIsServed() throws Exception {
