@@ -696,7 +696,7 @@ final class Exchange {
         }
         LOG.info("{} route {} {} {}: {} in {} at upstream {}{}; trying upstream {} (attempt {} of {})", fe.id(),
                 route.name, head.method(), receivedTarget, kind, phase, failed.upstream.address(),
-                cause == null ? "" : " (" + cause + ")", next.upstream.address(), tries.tried().size(),
+                cause == null ? "" : " (" + IoErrors.describe(cause) + ")", next.upstream.address(), tries.tried().size(),
                 route.upstreamSet.retries().attempts());
         return moveTo(next, afterSend);
     }
@@ -975,7 +975,7 @@ final class Exchange {
         String where = target == null ? "" : " upstream " + target.upstream.address();
         String cut = sent == 101 ? "; the tunnel is cut" : sent != 0 ? "; the client's " + sent + " response is cut off"
                 : "";
-        String why = (cause == null ? "" : ": " + cause) + cut;
+        String why = (cause == null ? "" : ": " + IoErrors.describe(cause)) + cut;
         if (kind == FailureKind.CLIENT_CLOSED || st < 500) {
             LOG.info("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
                     reason, phase, where, why);

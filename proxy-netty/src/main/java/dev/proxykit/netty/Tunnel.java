@@ -339,7 +339,7 @@ final class Tunnel {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.info("tunnel {} <-> {}: the {} side failed, closing both: {}", fromClient ? channel : peer,
-                    fromClient ? peer : channel, fromClient ? "client" : "upstream", cause.toString());
+                    fromClient ? peer : channel, fromClient ? "client" : "upstream", IoErrors.describe(cause));
             closeBoth();
         }
     }

@@ -160,6 +160,20 @@ class FailureAndLimitsIT {
             t.start();
             assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
             assertOneFailure(proxy, 502, "upstream_closed", Phase.AWAIT_RESPONSE_HEAD);
+            assertTrue(errorLines().get(0).endsWith("(104: Connection reset by peer)"), errorLines().get(0));
+        }
+    }
+
+    /** As nginx's {@code connect() failed (111: Connection refused) while connecting to upstream}. */
+    @Test
+    void aRefusedConnectIs502AndItsLineSaysSoInNginxWords() throws Exception {
+        int closed = TestUpstream.closedPort();
+        try (EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream("http://127.0.0.1:" + closed));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(502, c.exchange("GET /x HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            assertOneFailure(proxy, 502, "upstream_refused", Phase.CONNECT);
+            assertEquals("c1 route test GET /x: 502 upstream_refused in CONNECT upstream 127.0.0.1:" + closed
+                    + ": connect() failed (111: Connection refused)", errorLines().get(0));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.proxykit.netty.health;
 
+import dev.proxykit.netty.IoErrors;
 import dev.proxykit.netty.OnLoop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -81,7 +82,8 @@ public final class HealthProbe {
                 + " ms"), timeoutMillis, TimeUnit.MILLISECONDS);
         OnLoop.listen(loop, f, cf -> {
             if (!cf.isSuccess()) {
-                handler.finish(cf.channel(), false, "connect failed: " + cf.cause());
+                String why = IoErrors.describe(cf.cause());
+                handler.finish(cf.channel(), false, why.startsWith("connect()") ? why : "connect failed: " + why);
             }
         });
     }
@@ -107,7 +109,7 @@ public final class HealthProbe {
             // with TLS, the SslHandler holds this until its handshake is done
             ctx.writeAndFlush(ctx.alloc().buffer(request.length).writeBytes(request)).addListener(w -> {
                 if (!w.isSuccess()) {
-                    finish(ctx.channel(), false, "sending the check failed: " + w.cause());
+                    finish(ctx.channel(), false, "sending the check failed: " + IoErrors.describe(w.cause()));
                 }
             });
             ctx.fireChannelActive();
@@ -155,7 +157,7 @@ public final class HealthProbe {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            finish(ctx.channel(), false, String.valueOf(cause));
+            finish(ctx.channel(), false, IoErrors.describe(cause));
         }
 
         /** Reports once, stops the timer and closes the connection. */
