@@ -1,5 +1,6 @@
 package dev.proxykit.dist;
 
+import java.io.PrintStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -24,6 +25,26 @@ final class GracefulStop {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
 
     private GracefulStop() {
+    }
+
+    /**
+     * Until {@link #install} replaces them, while the configuration and the plugins load: SIGTERM or SIGINT stops
+     * start-up with a line on {@code err} and exit status 0, as a stop while serving does (the JVM's own handling
+     * exits 143 or 130 without a word). Nothing is listening or in flight yet: there is nothing to wait for.
+     */
+    static void installForStartUp(PrintStream err) {
+        SignalHandler handler = signal -> {
+            err.println("proxykit: SIG" + signal.getName() + " received while starting: stopped before listening");
+            err.flush();
+            System.exit(Main.EXIT_OK);
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), handler);
+            } catch (IllegalArgumentException e) {
+                // install() reports it, when start-up gets that far
+            }
+        }
     }
 
     /** Installs the handlers and the shutdown hook for {@code running}. Call once, before starting anything. */

@@ -115,6 +115,10 @@ final class Launched implements AutoCloseable {
         return process.exitValue();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** The exit status; the process must have ended. */
     int exitValue() {
         return process.exitValue();

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.proxykit.api.DirectorFactory;
 import dev.proxykit.dist.HttpWire.Response;
+import dev.proxykit.testing.TestJar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -485,6 +487,45 @@ class LauncherIT {
      * for the pipe (64 KiB on Linux: a few hundred lines) to drain. Logged synchronously, the proxy stopped answering
      * after 224 requests.
      */
+    /**
+     * A stop asked for while the plugins load (here one whose factory takes its time) says so and exits 0, as a stop
+     * while serving does; the JVM's own handling exited 143 without a word.
+     */
+    @Test
+    void aSigtermWhileStartingStopsWithALineAndStatus0() throws Exception {
+        Path loading = dir.resolve("loading");
+        new TestJar(dir)
+                .source("com.example.slow.SlowFactory", """
+                        package com.example.slow;
+                        import dev.proxykit.api.*;
+                        public final class SlowFactory implements DirectorFactory {
+                            public SlowFactory() throws Exception {
+                                java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("SLOW_MARK")), "");
+                                Thread.sleep(60_000);
+                            }
+                            @Override public String name() { return "slow"; }
+                            @Override public Director create(PluginContext context) { return null; }
+                        }
+                        """)
+                .service(DirectorFactory.class, "com.example.slow.SlowFactory")
+                .write(home.resolve("plugins/slow.jar"));
+        int port = Installation.freePort();
+        Path conf = Files.writeString(dir.resolve("slow.conf"), "proxykit {\n  listen = \"127.0.0.1:" + port
+                + "\"\n  routes = [{ upstreams = [\"http://127.0.0.1:9\"] }]\n}\n");
+        try (Launched proxy = Launched.start(home, Map.of("SLOW_MARK", loading.toString()), "", "--config",
+                conf.toString())) {
+            long deadline = System.nanoTime() + Launched.PATIENCE.toNanos();
+            while (!Files.exists(loading) && proxy.isAlive() && System.nanoTime() < deadline) {
+                Launched.sleep(50);
+            }
+            assertTrue(Files.exists(loading), "the plugin is loading: " + proxy.describe());
+            assertEquals(0, proxy.terminate(), proxy.describe());
+            assertEquals(List.of("proxykit: SIGTERM received while starting: stopped before listening"),
+                    proxy.stderrLines(), proxy.describe());
+            assertFalse(proxy.stdout().contains("listening on"), proxy.describe());
+        }
+    }
+
     /** nginx: a second signal is a fast stop; here it ends the grace period, which logs what it cuts, and exits 0. */
     @Test
     void aSecondSigtermEndsTheGracePeriodAtOnceAnswersWhatWaits503AndExits0() throws Exception {
