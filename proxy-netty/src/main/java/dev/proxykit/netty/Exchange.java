@@ -57,6 +57,13 @@ final class Exchange {
 
     /** The most request body the proxy reads and discards after answering early, before closing instead. */
     private static final long DISCARD_LIMIT = 1 << 20;
+    /**
+     * How long the upstream has to answer an {@code Expect: 100-continue} request head before the proxy sends the
+     * client {@code 100 Continue} itself: Go's transport waits 1 s (ExpectContinueTimeout) before sending the body
+     * anyway, curl as long; a client that waits strictly is not held until a timeout by an upstream that ignores
+     * the expectation.
+     */
+    static final long CONTINUE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Engine engine;
     private final FrontendHandler fe;
@@ -116,6 +123,9 @@ final class Exchange {
     private Tries tries;
     /** Whether a 1xx went to the client: then the exchange can no longer move to another upstream. */
     private boolean informationalSent;
+    /** When the proxy sends {@code 100 Continue} itself if nothing came first (nanoTime), or Long.MAX_VALUE. */
+    private long continueDeadline = Long.MAX_VALUE;
+    private boolean continueSent;
 
     Exchange(Engine engine, FrontendHandler fe, RequestHead head, InboundRequest inbound, String receivedTarget) {
         this.engine = engine;
@@ -339,6 +349,9 @@ final class Exchange {
         }
         if (requestComplete) {
             markRequestSent();
+        } else if (head.expectsContinue() && head.isHttp11() && !bodyless && requestBytes == 0 && !informationalSent) {
+            continueDeadline = connectedNanos + CONTINUE_WAIT_NANOS;
+            fe.armTimer(continueDeadline);
         }
         fe.block(FrontendHandler.BLOCK_CONNECTING, false);
         if (!upstream.isWritable()) {
@@ -499,6 +512,9 @@ final class Exchange {
                     startTunnel(res);
                 }
                 return;
+            }
+            if (res.status() == 100 && continueSent) {
+                return; // the proxy said it already; the client has its body on the way
             }
             if (head.isHttp11()) { // never send 1xx to an HTTP/1.0 client (RFC 9110 15.2)
                 HopByHop.strip(res.headers(), false);
@@ -785,8 +801,8 @@ final class Exchange {
     // ---------------------------------------------------------------------------------------------- timeouts
 
     /**
-     * Checks the response-header and idle timeouts; returns the time (nanoTime) of the next check, or
-     * {@code Long.MAX_VALUE} when none is needed.
+     * Checks the response-header and idle timeouts, and sends 100 Continue when due; returns the time (nanoTime) of
+     * the next check, or {@code Long.MAX_VALUE} when none is needed.
      */
     long checkIdle(long now, long clientActivityNanos) {
         if (ended) {
@@ -798,12 +814,16 @@ final class Exchange {
             }
             return deadline;
         }
-        long headerDeadline = Long.MAX_VALUE;
+        // the earliest of the deadlines other than idleness: sending 100 Continue, the response-header timeout
+        long headerDeadline = checkContinue(now);
         if (requestSent && !responseHeadReceived) {
-            headerDeadline = requestSentNanos + route.responseHeaderTimeoutNanos;
-            if (now - headerDeadline >= 0) {
+            long timeout = requestSentNanos + route.responseHeaderTimeoutNanos;
+            if (now - timeout >= 0) {
                 fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.RESPONSE_HEADER_TIMEOUT, null);
                 return Long.MAX_VALUE;
+            }
+            if (headerDeadline == Long.MAX_VALUE || timeout - headerDeadline < 0) {
+                headerDeadline = timeout;
             }
         }
         long last = Math.max(clientActivityNanos, upstreamActivityNanos);
@@ -819,6 +839,29 @@ final class Exchange {
         } else {
             fail(currentPhase(false), FailureKind.IDLE_TIMEOUT, null);
         }
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * Sends {@code 100 Continue} to a client that expects it once the upstream has let {@link #CONTINUE_WAIT_NANOS}
+     * pass without a word, and no body byte came; returns when to check again, or {@code Long.MAX_VALUE}.
+     */
+    private long checkContinue(long now) {
+        if (continueDeadline == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        if (requestBytes > 0 || requestComplete || responseHeadReceived || informationalSent || upstream == null) {
+            continueDeadline = Long.MAX_VALUE; // the body is coming, or an answer came: nothing to say
+            return Long.MAX_VALUE;
+        }
+        if (now - continueDeadline < 0) {
+            return continueDeadline;
+        }
+        continueDeadline = Long.MAX_VALUE;
+        continueSent = true;
+        informationalSent = true; // as a relayed 1xx: the client now sends its body, which no retry could replay
+        client.writeAndFlush(ResponseHead.of(100, "Continue", new HeaderBlock(0), BodyKind.NONE, 0),
+                client.voidPromise());
         return Long.MAX_VALUE;
     }
 

@@ -17,6 +17,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -163,6 +165,50 @@ class ConnectionBehaviourIT {
                 assertEquals(200, r.status());
                 assertEquals("hello", r.bodyText());
             }
+        }
+    }
+
+    /**
+     * An upstream that ignores the expectation and waits for the body: after {@link Exchange#CONTINUE_WAIT_NANOS}
+     * the proxy sends 100 itself (as Go's transport sends the body after its ExpectContinueTimeout), so a client that
+     * waits strictly for it is not held until a timeout; a 100 the upstream sends later is not sent a second time.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anUpstreamSilentOnExpectContinueLeavesTheProxyToSend100ItselfOnce(boolean upstreamSends100Late)
+            throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             EngineHarness p = EngineHarness.start(EngineHarness.route()
+                     .upstream("http://127.0.0.1:" + server.getLocalPort()));
+             RawHttpClient c = p.client().timeoutMillis(30_000)) {
+            CompletableFuture<String> upstreamHead = new CompletableFuture<>();
+            TestUpstreamAccess.acceptOne(server, s -> {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                upstreamHead.complete(new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1));
+                if (upstreamSends100Late) {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(Exchange.CONTINUE_WAIT_NANOS) + 500);
+                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                byte[] body = in.readNBytes(5);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                        + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                in.read();
+            });
+            c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            RawHttpClient.Response cont = c.read();
+            assertEquals(100, cont.status(), "the client, waiting for it, is told to send its body");
+            assertTrue(upstreamHead.get(5, TimeUnit.SECONDS).contains("\r\nExpect: 100-continue\r\n"),
+                    "the expectation still goes upstream, which may answer it");
+            c.send("hello");
+            RawHttpClient.Response r = c.read();
+            assertEquals(200, r.status(), "one 100, then the answer");
+            assertEquals("hello", r.bodyText());
+            AccessRecord rec = p.accessLog().take(5);
+            assertEquals(200, rec.status());
+            assertEquals(5, rec.requestBodyBytes());
         }
     }
 
