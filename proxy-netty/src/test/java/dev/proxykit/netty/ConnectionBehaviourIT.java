@@ -144,20 +144,8 @@ class ConnectionBehaviourIT {
                  EngineHarness p = EngineHarness.start(EngineHarness.route()
                          .upstream("http://127.0.0.1:" + server.getLocalPort()));
                  RawHttpClient c = p.client()) {
-                TestUpstreamAccess.acceptOne(server, s -> {
-                    InputStream in = s.getInputStream();
-                    String head = new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1);
-                    OutputStream out = s.getOutputStream();
-                    if (head.contains("Expect: 100-continue")) {
-                        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                    }
-                    byte[] body = in.readNBytes(5);
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
-                            + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    in.read();
-                });
+                TestUpstreamAccess.acceptOne(server, s -> TestUpstreamAccess.echoFiveByteBody(s, 0,
+                        new CompletableFuture<>()));
                 c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
                 assertEquals(100, c.read().status(), "the 100 reaches the client before it sends the body");
                 c.send("hello");
@@ -182,21 +170,9 @@ class ConnectionBehaviourIT {
                      .upstream("http://127.0.0.1:" + server.getLocalPort()));
              RawHttpClient c = p.client().timeoutMillis(30_000)) {
             CompletableFuture<String> upstreamHead = new CompletableFuture<>();
-            TestUpstreamAccess.acceptOne(server, s -> {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                upstreamHead.complete(new String(TestUpstreamAccess.readHead(in), StandardCharsets.ISO_8859_1));
-                if (upstreamSends100Late) {
-                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(Exchange.CONTINUE_WAIT_NANOS) + 500);
-                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-                byte[] body = in.readNBytes(5);
-                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
-                        + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                in.read();
-            });
+            long late = TimeUnit.NANOSECONDS.toMillis(Exchange.CONTINUE_WAIT_NANOS) + 500;
+            TestUpstreamAccess.acceptOne(server, s -> TestUpstreamAccess.echoFiveByteBody(s,
+                    upstreamSends100Late ? late : -1, upstreamHead));
             c.send("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
             RawHttpClient.Response cont = c.read();
             assertEquals(100, cont.status(), "the client, waiting for it, is told to send its body");
@@ -251,6 +227,27 @@ class ConnectionBehaviourIT {
     static final class TestUpstreamAccess {
         interface RawUpstream {
             void serve(Socket s) throws Exception;
+        }
+
+        /**
+         * Reads a request head (completing {@code head} with it), sends {@code 100 Continue} after
+         * {@code continueAfterMillis} (never when negative), then answers 200 with the 5-byte body it reads.
+         */
+        static void echoFiveByteBody(Socket s, long continueAfterMillis, CompletableFuture<String> head)
+                throws Exception {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            head.complete(new String(readHead(in), StandardCharsets.ISO_8859_1));
+            if (continueAfterMillis >= 0) {
+                Thread.sleep(continueAfterMillis);
+                out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            byte[] body = in.readNBytes(5);
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                    + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            in.read();
         }
 
         /** Accepts one connection on a daemon thread and lets {@code upstream} serve it. */
