@@ -156,6 +156,7 @@ public final class Main {
             ShippedLogging.forCommands(); // their output is the result: no log lines among it
         } else if (!command.prepare()) {
             GracefulStop.installForStartUp(err);
+            LogReopen.install();
         }
         try {
             Path file = configFile(command);

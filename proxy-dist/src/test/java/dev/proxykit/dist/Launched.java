@@ -97,6 +97,14 @@ final class Launched implements AutoCloseable {
         return launched;
     }
 
+    /** Sends {@code signal} ("USR1", "HUP") with kill(1), without waiting. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            fail("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
     /** Sends SIGTERM ({@link Process#destroy()}) without waiting. */
     void signal() {
         process.destroy();

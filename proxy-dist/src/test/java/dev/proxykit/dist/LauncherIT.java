@@ -488,6 +488,51 @@ class LauncherIT {
      * after 224 requests.
      */
     /**
+     * As nginx's USR1 (logrotate's {@code postrotate}): the log files are reopened, so lines go to a new file at the
+     * configured path and not on into the moved one. HUP, nginx's reload, does the same and says the configuration is
+     * not reloaded; neither stops the proxy (the JVM alone: status 138 and 129).
+     */
+    @Test
+    void usr1AndHupReopenTheLogFilesAndTheProxyGoesOn() throws Exception {
+        try (EchoServer upstream = EchoServer.start(0)) {
+            int port = Installation.freePort();
+            Path conf = Files.writeString(dir.resolve("reopen.conf"), "proxykit {\n  listen = \"127.0.0.1:" + port
+                    + "\"\n  routes = [{ upstreams = [\"http://127.0.0.1:" + upstream.port() + "\"] }]\n}\n");
+            Path access = home.resolve("logs/access.log");
+            Path rotated = home.resolve("logs/access.log.1");
+            try (Launched proxy = Launched.start(home, PARANOID, "--config", conf.toString())) {
+                proxy.awaitStdout("listening on");
+                assertEquals(200, HttpWire.exchange(port, "GET /before HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                awaitLine(access, "/before");
+                Files.move(access, rotated);
+                proxy.signal("USR1");
+                proxy.awaitStdout("SIGUSR1 received: log files reopened: ");
+                assertTrue(proxy.stdout().contains(access.toString()), proxy.describe());
+                assertEquals(200, HttpWire.exchange(port, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                awaitLine(access, "/after");
+                assertEquals(1, Files.readAllLines(access).size(), "a new file, with the new line only");
+                assertEquals(1, Files.readAllLines(rotated).size(), "the moved file keeps what it had");
+
+                proxy.signal("HUP");
+                proxy.awaitStdout("the configuration is not reloaded (restart proxykit to apply changes)");
+                assertEquals(200, HttpWire.exchange(port, "GET /after-hup HTTP/1.1\r\nHost: h\r\n\r\n").status());
+                awaitLine(access, "/after-hup");
+                assertEquals(0, proxy.terminate(), proxy.describe());
+                assertNoLeak(proxy);
+            }
+        }
+    }
+
+    /** Waits, bounded, until {@code file} has a line containing {@code text} (the access log is written async). */
+    private static void awaitLine(Path file, String text) throws IOException {
+        long deadline = System.nanoTime() + Launched.PATIENCE.toNanos();
+        while (!Files.exists(file) || Files.readAllLines(file).stream().noneMatch(l -> l.contains(text))) {
+            assertTrue(System.nanoTime() < deadline, text + " never reached " + file);
+            Launched.sleep(50);
+        }
+    }
+
+    /**
      * A stop asked for while the plugins load (here one whose factory takes its time) says so and exits 0, as a stop
      * while serving does; the JVM's own handling exited 143 without a word.
      */
