@@ -107,6 +107,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return ip;
     }
 
+    /** The client's address and port for a log line: {@code 127.0.0.1:48256}, {@code [::1]:48256}. */
+    private String peer() {
+        String ip = clientIp();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + remote.getPort();
+    }
+
     /** The authority of an absolute-form request target, or {@code null} for origin-form. */
     String absoluteAuthority() {
         return absoluteAuthority;
@@ -197,8 +203,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ex.onClientProtocolError(failure);
             return;
         }
-        // a head that could not be read: answer and close; nothing reached an upstream
-        LOG.info("{} {}: {} {}", id, remote, failure.status(), failure.message());
+        // a head that could not be read, or was refused: answer and close; nothing reached an upstream
+        RequestHead head = failure.head();
+        String line = head != null ? head.method() + " " + head.target() + " " + head.protocol() : failure.requestLine();
+        LOG.info("{} {}{}: {} {}", id, peer(), line == null ? "" : " \"" + line + "\"", failure.status(),
+                failure.message());
         int bodyBytes = ErrorResponses.write(channel, failure.status(), false, false);
         if (Exchange.isEnabled(engine.defaultAccessLogger, id)) {
             logDecodeFailure(failure, bodyBytes);
@@ -207,14 +216,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void logDecodeFailure(DecodeFailure failure, int bodyBytes) {
-        AccessRecord record = AccessRecord.builder()
+        AccessRecord.Builder b = AccessRecord.builder()
                 .connectionId(id)
                 .startEpochMillis(clock.epochMillis())
                 .clientAddress(remote)
                 .status(failure.status())
                 .responseBodyBytes(bodyBytes)
-                .failure(Phase.CLIENT_READ, reasonFor(failure.status()))
-                .build();
+                .failure(Phase.CLIENT_READ, reasonFor(failure.status()));
+        RequestHead head = failure.head();
+        if (head != null) {
+            b.method(head.method()).target(head.target()).protocol(head.protocol()).host(head.headers().get("Host"))
+                    .referer(head.headers().get("Referer")).userAgent(head.headers().get("User-Agent"));
+        } else if (failure.requestLine() != null) {
+            // as much of the request line as there is, as nginx logs it: "GET /x HTTP/1.1", or the bytes received
+            String[] parts = failure.requestLine().split(" ", 3);
+            b.method(parts[0]);
+            if (parts.length == 3) {
+                b.target(parts[1]).protocol(parts[2]);
+            } else if (parts.length == 2) {
+                b.target(parts[1]);
+            }
+        }
+        AccessRecord record = b.build();
         try {
             engine.defaultAccessLogger.log(record);
         } catch (Throwable e) {
@@ -287,7 +310,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (ex != null) {
             ex.onClientGone(cause);
         } else if (!(cause instanceof IOException)) {
-            LOG.warn("{} {}: unexpected error on an idle connection", id, remote, cause);
+            LOG.warn("{} {}: unexpected error on an idle connection", id, peer(), cause);
         }
         ctx.close();
     }

@@ -47,14 +47,24 @@ class FailureAndLimitsIT {
 
     @BeforeEach
     void captureErrorLog() {
-        errorLog = new ListAppender<>();
-        errorLog.start();
-        ((Logger) LoggerFactory.getLogger("proxykit.exchange")).addAppender(errorLog);
+        errorLog = capture("proxykit.exchange");
     }
 
     @AfterEach
     void stopCapture() {
-        ((Logger) LoggerFactory.getLogger("proxykit.exchange")).detachAppender(errorLog);
+        release("proxykit.exchange", errorLog);
+    }
+
+    /** Collects the events of the logger {@code name} until {@link #release}. */
+    private static ListAppender<ILoggingEvent> capture(String name) {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(name)).addAppender(appender);
+        return appender;
+    }
+
+    private static void release(String name, ListAppender<ILoggingEvent> appender) {
+        ((Logger) LoggerFactory.getLogger(name)).detachAppender(appender);
     }
 
     private List<String> errorLines() {
@@ -119,10 +129,7 @@ class FailureAndLimitsIT {
 
     @Test
     void aHeadNotReceivedInTimeIsLoggedOnceWithTheBytesOfTheAnswer() throws Exception {
-        ListAppender<ILoggingEvent> connectionLog = new ListAppender<>();
-        connectionLog.start();
-        Logger logger = (Logger) LoggerFactory.getLogger("proxykit.connection");
-        logger.addAppender(connectionLog);
+        ListAppender<ILoggingEvent> connectionLog = capture("proxykit.connection");
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
                      s -> s.clientHeader = Duration.ofMillis(300));
@@ -139,7 +146,34 @@ class FailureAndLimitsIT {
             assertEquals(1, lines.size(), "one line for one event: " + lines);
             assertTrue(lines.get(0).contains("408 client-header timeout"), lines.get(0));
         } finally {
-            logger.detachAppender(connectionLog);
+            release("proxykit.connection", connectionLog);
+        }
+    }
+
+    /** As nginx logs {@code "GET /x HTTP/1.1" 400}: what the request line said, though the head was refused. */
+    @Test
+    void aRefusedRequestHeadIsLoggedWithItsRequestLine() throws Exception {
+        ListAppender<ILoggingEvent> connectionLog = capture("proxykit.connection");
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()))) {
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(400, c.exchange("GET /no-host HTTP/1.1\r\nUser-Agent: u\r\n\r\n").status());
+            }
+            AccessRecord noHost = proxy.accessLog().take(5);
+            assertEquals(List.of("GET", "/no-host", "HTTP/1.1", "bad_request"), List.of(noHost.method(),
+                    noHost.target(), noHost.protocol(), noHost.failureReason()));
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(400, c.exchange("NONSENSE\r\n\r\n").status());
+            }
+            AccessRecord nonsense = proxy.accessLog().take(5);
+            assertEquals(List.of("NONSENSE", "-", "-"), List.of(nonsense.method(), nonsense.target(),
+                    nonsense.protocol()));
+            assertNull(up.pollRequest(100), "nothing reached the upstream");
+            String line = connectionLog.list.get(0).getFormattedMessage();
+            assertTrue(line.matches("c\\d+ 127\\.0\\.0\\.1:\\d+ \"GET /no-host HTTP/1\\.1\": 400 an HTTP/1\\.1 request"
+                    + " without Host"), line);
+        } finally {
+            release("proxykit.connection", connectionLog);
         }
     }
 
@@ -378,9 +412,14 @@ class FailureAndLimitsIT {
             }
             assertEquals("request_header_too_large", proxy.accessLog().take(5).failureReason());
             try (RawHttpClient c = proxy.client()) {
-                assertEquals(413, c.exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n").status());
+                assertEquals(413, c.exchange("POST /upload?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: up/1\r\n"
+                        + "Content-Length: 1001\r\n\r\n").status());
             }
-            assertEquals("request_body_too_large", proxy.accessLog().take(5).failureReason(), "known from the head");
+            AccessRecord tooLarge = proxy.accessLog().take(5);
+            assertEquals("request_body_too_large", tooLarge.failureReason(), "known from the head");
+            assertEquals(List.of("POST", "/upload?x=1", "HTTP/1.1", "h", "up/1"), List.of(tooLarge.method(),
+                    tooLarge.target(), tooLarge.protocol(), tooLarge.host(), tooLarge.userAgent()),
+                    "the head was read whole: its request line and fields are logged, as nginx logs them");
             try (RawHttpClient c = proxy.client()) {
                 c.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + "x".repeat(1024) + "\r\n");
                 assertEquals(413, c.read().status(), "a chunked body over the limit");

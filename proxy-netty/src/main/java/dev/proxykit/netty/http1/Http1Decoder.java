@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -367,10 +368,23 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                 onResponseHead(HeadParser.parseResponse(bytes, headLength, headRequest));
             }
         } catch (HttpParseException e) {
-            fail(e.status(), e.getMessage(), false);
+            if (requests) {
+                failWith(new DecodeFailure(e.status(), e.getMessage(), false, null, firstLine(bytes)));
+            } else {
+                fail(e.status(), e.getMessage(), false);
+            }
             return false;
         }
         return true;
+    }
+
+    /** The first line of {@code head}, without its line end, as ISO-8859-1, at most {@link DecodeFailure#MAX_LINE}. */
+    static String firstLine(byte[] head) {
+        int end = 0;
+        while (end < head.length && end < DecodeFailure.MAX_LINE && head[end] != '\r' && head[end] != '\n') {
+            end++;
+        }
+        return end == 0 ? null : new String(head, 0, end, StandardCharsets.ISO_8859_1);
     }
 
     private void failHeadTooLarge() {
@@ -386,7 +400,8 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         switch (head.bodyKind) {
             case LENGTH:
                 if (maxBody > 0 && head.contentLength > maxBody) {
-                    fail(413, "request body of " + head.contentLength + " bytes exceeds " + maxBody, false);
+                    failWith(new DecodeFailure(413, "request body of " + head.contentLength
+                            + " bytes is over the limit of " + maxBody + " bytes", false, head, null));
                     return;
                 }
                 if (head.contentLength == 0) {
@@ -538,7 +553,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
             return true;
         }
         if (requests && maxBody > 0 && bodyBytes + size > maxBody) {
-            fail(413, "request body exceeds " + maxBody + " bytes", true);
+            fail(413, "request body over the limit of " + maxBody + " bytes", true);
             return false;
         }
         remaining = size;
@@ -648,11 +663,15 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(int status, String message, boolean afterHead) {
+        failWith(new DecodeFailure(status, message, afterHead));
+    }
+
+    private void failWith(DecodeFailure failure) {
         state = State.FAILED;
         awaitingResponse = false;
         if (cumulation != null) {
             cumulation.skipBytes(cumulation.readableBytes());
         }
-        emit(new DecodeFailure(status, message, afterHead));
+        emit(failure);
     }
 }
