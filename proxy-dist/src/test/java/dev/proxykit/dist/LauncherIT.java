@@ -719,8 +719,8 @@ class LauncherIT {
             Launched start = Launched.run(home, "--config", conf.toString());
 
             assertEquals(2, start.exitValue(), start.describe());
-            assertTrue(start.stderr().contains("127.0.0.1:" + taken.getLocalPort()), start.describe());
-            assertTrue(start.stderr().toLowerCase(java.util.Locale.ROOT).contains("in use"), start.describe());
+            assertEquals(List.of("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (proxykit.listen): bind()"
+                    + " failed (98: Address already in use)"), start.stderrLines(), start.describe());
         }
     }
 

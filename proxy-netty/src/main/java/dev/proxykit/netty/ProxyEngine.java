@@ -247,13 +247,16 @@ public final class ProxyEngine {
         }
     }
 
-    /** An address that could not be bound. */
+    /**
+     * An address that could not be bound: {@code cannot listen on 127.0.0.1:3000 (proxykit.listen): bind() failed
+     * (98: Address already in use)}, as nginx says {@code bind() to 127.0.0.1:3000 failed (98: Address already in use)}.
+     */
     public static final class BindFailure extends Exception {
         private static final long serialVersionUID = 1L;
 
         BindFailure(InetSocketAddress address, Throwable cause) {
-            super("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
-                    + (cause == null ? "unknown error" : cause.getMessage()), cause);
+            super("cannot listen on " + address.getHostString() + ":" + address.getPort() + " (proxykit.listen): "
+                    + IoErrors.describe(cause), cause);
         }
     }
 }
