@@ -215,7 +215,35 @@ public final class ConfigLoader {
                 : e instanceof ConfigException.Parse ? "syntax error"
                 : e instanceof ConfigException.IO ? "cannot read"
                 : "invalid configuration";
-        return where + ": " + what + ": " + message.replace('\n', ' ');
+        return where + ": " + what + ": " + plainer(message.replace('\n', ' '));
+    }
+
+    /**
+     * The typesafe library's message in fewer words: without its hints about quoting and {@code .properties} files,
+     * Java exception names or its JSON terms, which send a reader of a HOCON file the wrong way.
+     */
+    static String plainer(String message) {
+        if (message.contains("unescaped newline in quoted strings")) {
+            return "a quoted string is not closed on its line (expected: a closing \" before the line ends)";
+        }
+        if (message.endsWith("not: end of file") || message.endsWith("got: end of file")) {
+            return "the file ends inside a { } or [ ] that is not closed (expected: the closing } or ])";
+        }
+        if (message.contains("resource not found on classpath")) {
+            return "the included file is not found next to the file that includes it (nor on the class path)";
+        }
+        String plain = message;
+        int hint = plain.indexOf(" (if you ");
+        if (hint > 0) {
+            plain = plain.substring(0, hint);
+        }
+        plain = plain.replaceFirst("^java\\.io\\.\\w+: ", "");
+        if (plain.endsWith(" (No such file or directory)")) {
+            plain = "no such file (a file() include is relative to the"
+                    + " working directory, " + Path.of("").toAbsolutePath() + "; a plain include \"...\" is relative"
+                    + " to the file that includes it)";
+        }
+        return plain;
     }
 
     /** Whether {@code value} is the built-in default of {@code path}, not a value from a file or an override. */

@@ -10,6 +10,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.proxykit.api.Upstream;
 import dev.proxykit.runtime.ProxyServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -655,6 +656,29 @@ class ConfigLoaderTest {
 
         assertEquals(1, e.problems().size(), e.getMessage());
         assertTrue(e.problems().get(0).startsWith(file + ":4: syntax error: "), e.getMessage());
+    }
+
+    /** The typesafe library's words, less its hints about quoting and .properties files and its Java names. */
+    @Test
+    void syntaxAndIncludeErrorsAreSaidPlainly() throws Exception {
+        assertEquals(List.of(":2: syntax error: a quoted string is not closed on its line (expected: a closing \""
+                + " before the line ends)"), loadProblems("proxykit {\n  listen = \"127.0.0.1:4201\n}\n"));
+        assertEquals(List.of(":3: syntax error: the file ends inside a { } or [ ] that is not closed (expected: the"
+                + " closing } or ])"), loadProblems("proxykit {\n  listen = \"127.0.0.1:4201\"\n"));
+        assertEquals(List.of(":3: syntax error: Expecting a value but got wrong token: '}'"),
+                loadProblems("proxykit {\n  listen = \n}\n"));
+        ConfigProblems missing = assertThrows(ConfigProblems.class, () -> ConfigLoader.load(Files.writeString(
+                dir.resolve("includes.conf"), "include required(\"missing.conf\")\n"), null, null));
+        assertEquals(List.of("missing.conf: cannot read: the included file is not found next to the file that"
+                + " includes it (nor on the class path)"), missing.problems());
+    }
+
+    /** The problems of {@code text} as a file, each without the file's name in front. */
+    private List<String> loadProblems(String text) throws IOException {
+        Path file = Files.writeString(dir.resolve("plain.conf"), text);
+        ConfigProblems e = assertThrows(ConfigProblems.class, () -> ConfigLoader.load(file, null, null));
+        return e.problems().stream().map(p -> p.startsWith(file.toString()) ? p.substring(file.toString().length())
+                : p).toList();
     }
 
     @Test
