@@ -710,8 +710,11 @@ final class Exchange {
         if (next == null) {
             return false;
         }
+        // the standard reason, as the access log would say it had there been no retry: upstream_refused
+        String reason = dev.proxykit.api.ErrorClassifier.standard().classify(new ProxyError(phase, kind, cause, false))
+                .reason();
         LOG.info("{} route {} {} {}: {} in {} at upstream {}{}; trying upstream {} (attempt {} of {})", fe.id(),
-                route.name, head.method(), receivedTarget, kind, phase, failed.upstream.address(),
+                route.name, head.method(), receivedTarget, reason, phase, failed.upstream.address(),
                 cause == null ? "" : " (" + IoErrors.describe(cause) + ")", next.upstream.address(), tries.tried().size(),
                 route.upstreamSet.retries().attempts());
         return moveTo(next, afterSend);
@@ -1018,13 +1021,28 @@ final class Exchange {
         String where = target == null ? "" : " upstream " + target.upstream.address();
         String cut = sent == 101 ? "; the tunnel is cut" : sent != 0 ? "; the client's " + sent + " response is cut off"
                 : "";
-        String why = (cause == null ? "" : ": " + IoErrors.describe(cause)) + cut;
+        String why = (cause != null ? ": " + IoErrors.describe(cause) : timeoutText(kind)) + cut;
         if (kind == FailureKind.CLIENT_CLOSED || st < 500) {
             LOG.info("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
                     reason, phase, where, why);
         } else {
             LOG.warn("{} route {} {} {}: {} {} in {}{}{}", fe.id(), routeName, head.method(), receivedTarget, st,
                     reason, phase, where, why);
+        }
+    }
+
+    /** Which timeout ran out, and after how long, as nginx says "upstream timed out ... while reading ...". */
+    private String timeoutText(FailureKind kind) {
+        switch (kind) {
+            case RESPONSE_HEADER_TIMEOUT:
+                return ": no response head within " + UpstreamSet.readable(route.responseHeaderTimeoutNanos)
+                        + " (timeouts.response-header)";
+            case IDLE_TIMEOUT:
+                return ": nothing moved either way for " + UpstreamSet.readable(idleTimeoutNanos()) + " (timeouts.idle)";
+            case CLIENT_TIMEOUT:
+                return ": the client read nothing for " + UpstreamSet.readable(idleTimeoutNanos()) + " (timeouts.idle)";
+            default:
+                return "";
         }
     }
 

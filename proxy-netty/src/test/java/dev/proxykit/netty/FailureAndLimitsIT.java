@@ -368,6 +368,8 @@ class FailureAndLimitsIT {
             List<String> lines = errorLines();
             assertEquals(1, lines.size(), lines.toString());
             assertTrue(lines.get(0).contains("504 upstream_idle_timeout"), lines.get(0));
+            assertTrue(lines.get(0).endsWith(": nothing moved either way for 400ms (timeouts.idle); the client's 200"
+                    + " response is cut off"), "which timeout, and how long: " + lines.get(0));
         }
     }
 
@@ -390,6 +392,8 @@ class FailureAndLimitsIT {
             c.socket().setReceiveBufferSize(16 * 1024);
             c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
             assertOneFailure(proxy, 408, "client_timeout", Phase.STREAM_RESPONSE);
+            assertTrue(errorLines().get(0).endsWith(": the client read nothing for 500ms (timeouts.idle)"),
+                    errorLines().get(0));
             assertThrows(IOException.class, () -> c.read().bodyLength(), "a truncated body never looks complete");
         }
     }

@@ -27,6 +27,7 @@ class HealthIT {
     private final Proxies proxies = new Proxies();
     private final List<String> access = proxies.capture("proxykit.access");
     private final List<String> health = proxies.capture("proxykit.health");
+    private final List<String> exchanges = proxies.capture("proxykit.exchange");
 
     @AfterEach
     void close() throws Exception {
@@ -77,6 +78,9 @@ class HealthIT {
         await(() -> anyLine(health, "upstream http://127.0.0.1:" + aPort, "ejected for 1s"), "a's ejection");
         assertTrue(anyLine(access, " 200 ", "upstream=" + addr(b), "tried=127.0.0.1:" + aPort + "," + addr(b)),
                 "the access log shows the retry: " + access);
+        assertTrue(anyLine(exchanges, ": upstream_refused in CONNECT at upstream 127.0.0.1:" + aPort
+                + " (connect() failed (111: Connection refused)); trying upstream " + addr(b) + " (attempt 2 of"),
+                "the retry's line, in the access log's words: " + exchanges);
         // an exchange logs after its response is sent: let the 24 lines so far arrive before starting afresh
         await(() -> access.size() == 24, "24 access lines");
         access.clear();
