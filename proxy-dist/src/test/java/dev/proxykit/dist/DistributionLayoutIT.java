@@ -106,7 +106,8 @@ class DistributionLayoutIT {
                 .filter(name -> name.startsWith(TOP + "plugins/") && !entries.get(name).directory())
                 .collect(Collectors.toSet());
 
-        assertEquals(Set.of(TOP + "plugins/builtin/proxy-plugins-" + VERSION + ".jar"), plugins);
+        assertEquals(Set.of(TOP + "plugins/builtin/proxy-plugins-" + VERSION + ".jar",
+                TOP + "plugins/builtin/reference.conf"), plugins, "the JAR, and its settings documented beside it");
     }
 
     @Test
