@@ -73,11 +73,11 @@ final class Demo {
                         + names + ","
                 // the file may have changed the routes, the selector, anything: say only what is sure
                 : "proxykit demo: the proxy on " + authority + " runs the demo's settings with those of " + overrides
-                        + " over them; the echo upstreams " + names + ",";
+                        + " over them, in front of the echo upstreams " + names + ",";
         return String.join(System.lineSeparator(),
                 "",
                 what,
-                "which answer with the request line and headers exactly as they received them, are running. Try it:",
+                "which answer with the request line and headers exactly as they received them. Try it:",
                 "",
                 "  curl -i http://" + authority + "/hello",
                 "",
