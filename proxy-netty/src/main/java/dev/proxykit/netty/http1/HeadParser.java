@@ -507,7 +507,8 @@ final class HeadParser {
         boolean clToNormalise = false;
         boolean te = false;
         boolean lastChunked = false;
-        boolean otherCodings = false;
+        boolean chunkedNotLast = false;
+        int codings = 0;
         boolean close = false;
         boolean keepAliveToken = false;
         for (int i = 0, n = headers.size(); i < n; i++) {
@@ -520,22 +521,42 @@ final class HeadParser {
                 contentLength = v;
                 hasCl = true;
             } else if (headers.nameEquals(i, "transfer-encoding")) {
-                String[] codings = headers.value(i).split(",");
-                String last = codings.length == 0 ? "" : codings[codings.length - 1].trim();
-                lastChunked = last.equalsIgnoreCase("chunked");
-                otherCodings |= te || codings.length != 1 || !lastChunked; // anything but one "chunked"
+                // the codings of every field line in order; empty list elements do not count (RFC 9110 5.6.1), so
+                // "chunked" then an empty line, or "chunked, ", still ends in chunked
+                for (String element : headers.value(i).split(",")) {
+                    String coding = element.trim();
+                    if (!coding.isEmpty()) {
+                        chunkedNotLast |= lastChunked;
+                        lastChunked = coding.equalsIgnoreCase("chunked");
+                        codings++;
+                    }
+                }
                 te = true;
             } else if (headers.nameEquals(i, "connection")) {
                 close |= headers.valueListContains(i, "close");
                 keepAliveToken |= headers.valueListContains(i, "keep-alive");
             }
         }
+        if (te && codings == 0) {
+            throw invalidResponse("Transfer-Encoding without a coding");
+        }
+        if (chunkedNotLast) {
+            // chunked applied, then another coding on top (or chunked twice): such a body could only be read until
+            // the connection closes and passed on undecoded; nginx fails it too
+            throw invalidResponse("chunked is not the final transfer coding");
+        }
+        boolean otherCodings = codings > 1 || te && !lastChunked; // anything but one "chunked"
         boolean keepAlive = http11 ? !close : keepAliveToken && !close;
         BodyKind body;
         String codingsBesideChunked = null;
         if (headRequest || status < 200 || status == 204 || status == 304) {
             body = BodyKind.NONE;
-            if (hasCl && (status < 200 || status == 204)) {
+            if (hasCl && te) {
+                // RFC 9112 6.3: a message with both has its Content-Length removed before it is forwarded, and the
+                // connection that sent it is not reused (a likely smuggling attempt), as for a response with a body
+                headers.remove("Content-Length");
+                keepAlive = false;
+            } else if (hasCl && (status < 200 || status == 204)) {
                 headers.remove("Content-Length"); // RFC 9110 8.6: never in a 1xx or 204; a next hop might believe it
             } else if (clToNormalise) {
                 headers.setUnchecked("Content-Length", Long.toString(contentLength));

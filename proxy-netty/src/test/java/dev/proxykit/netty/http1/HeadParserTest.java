@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Response heads: the one-pass reading of common lines and the line-by-line reading of the others agree; request
@@ -80,6 +82,42 @@ class HeadParserTest {
         assertEquals(List.of("Transfer-Encoding=chunked"), fields(r.headers()));
         assertEquals(false, r.isKeepAlive(), "RFC 9112 6.3: likely smuggling; the connection is not pooled again");
         assertEquals(true, response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").isKeepAlive());
+        ResponseHead notModified = response("HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n");
+        assertEquals(List.of("Transfer-Encoding=chunked"), fields(notModified.headers()),
+                "RFC 9112 6.3: the Content-Length of a message with both is removed, bodyless too");
+        assertEquals(false, notModified.isKeepAlive());
+        byte[] head = bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+        ResponseHead toHead = HeadParser.parseResponse(head, head.length, true);
+        assertEquals(List.of("Transfer-Encoding=chunked"), fields(toHead.headers()), "the answer to a HEAD as well");
+    }
+
+    /** RFC 9110 5.6.1: empty list elements do not count; "chunked" then an empty line still ends in chunked. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Transfer-Encoding: chunked\r\nTransfer-Encoding: \r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n", "Transfer-Encoding: chunked, \r\n",
+        "Transfer-Encoding: ,chunked\r\n"})
+    void emptyTransferCodingElementsDoNotHideTheFinalChunked(String fields) throws HttpParseException {
+        ResponseHead r = response("HTTP/1.1 200 OK\r\n" + fields + "\r\n");
+        assertEquals(BodyKind.CHUNKED, r.bodyKind());
+        assertEquals(null, r.codingsBesideChunked(), "nothing else to announce");
+    }
+
+    /** Fields separated by ";" here. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "Transfer-Encoding: chunked, gzip|chunked is not the final transfer coding",
+        "Transfer-Encoding: chunked;Transfer-Encoding: chunked|chunked is not the final transfer coding",
+        "Transfer-Encoding: ,|Transfer-Encoding without a coding"})
+    void aResponseWhoseCodingsCannotBeFramedIs502(String fields, String reason) {
+        HttpParseException e = assertThrows(HttpParseException.class,
+                () -> response("HTTP/1.1 200 OK\r\n" + fields.replace(";", "\r\n") + "\r\n\r\n"));
+        assertEquals(502, e.status());
+        assertEquals(reason, e.getMessage());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @ParameterizedTest
