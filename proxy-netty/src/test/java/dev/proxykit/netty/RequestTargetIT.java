@@ -137,13 +137,46 @@ class RequestTargetIT {
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()))) {
             for (String target : List.of("x", "*", "example.com:80", "ftp://e.com/x", "http://u:p@example.com/abs",
-                    "http://good#@evil/x", "http://h:abc/x", "http:///x", "http://")) {
+                    "http://good#@evil/x", "http://h:abc/x", "http:///x", "http://", "http://h:99999/x",
+                    "http://h:65536/x", "http://h:123456789012345678901/x")) {
                 try (RawHttpClient c = proxy.client()) {
                     assertEquals(400, c.exchange("GET " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n").status(),
                             target);
                 }
             }
+            for (String host : List.of("a:99999", "a:65536", "a:00000080")) {
+                try (RawHttpClient c = proxy.client()) {
+                    assertEquals(400, c.exchange("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status(), host);
+                }
+            }
             assertNull(up.pollRequest(200), "none reached the upstream");
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: a:65535\r\n\r\n").status(), "the highest port");
+            }
+        }
+    }
+
+    /** RFC 9110 2.5: a higher minor version is served as the highest one supported; another major version is 505. */
+    @Test
+    void http12IsServedAsHttp11() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(200, c.exchange("GET /x HTTP/1.2\r\nHost: h\r\n\r\n").status());
+            assertEquals("GET /x HTTP/1.1", up.takeRequest(5).requestLine());
+            assertEquals(505, c.exchange("GET /x HTTP/2.0\r\nHost: h\r\n\r\n").status());
+        }
+    }
+
+    /** RFC 9110 10.1.1: an HTTP/1.0 client's 100-continue is ignored, so the upstream never waits for a go-ahead. */
+    @Test
+    void anHttp10ExpectContinueIsNotSentUpstream() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client()) {
+            assertEquals(200, c.exchange("POST /x HTTP/1.0\r\nHost: h\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 2\r\n\r\nhi").status());
+            assertNull(up.takeRequest(5).header("Expect"));
         }
     }
 

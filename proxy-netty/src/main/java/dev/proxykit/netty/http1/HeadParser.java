@@ -113,6 +113,9 @@ final class HeadParser {
             if (major == 1 && minor == 0) {
                 return false;
             }
+            if (major == 1) {
+                return true; // RFC 9110 2.5: a higher minor version is handled as the highest one supported, 1.1
+            }
             throw new HttpParseException(505, "HTTP version " + major + "." + minor + " is not supported");
         }
         throw bad("invalid HTTP version in the request line");
@@ -232,6 +235,11 @@ final class HeadParser {
         } else if (cl >= 0) {
             body = BodyKind.LENGTH;
         }
+        if (expectContinue && !http11) {
+            // RFC 9110 10.1.1: an HTTP/1.0 request's 100-continue expectation is ignored; sent on in the HTTP/1.1
+            // request that goes upstream, it would have the upstream wait for a go-ahead the client never awaits
+            headers.remove("Expect");
+        }
         boolean keepAlive = http11 ? !close : keepAliveToken && !close;
         return new RequestHead(method, target, http11, headers, body, body == BodyKind.LENGTH ? contentLength : -1,
                 keepAlive, expectContinue && http11, headLength, absoluteAuthority(method, target));
@@ -325,9 +333,10 @@ final class HeadParser {
             if (v.charAt(i) != ':') {
                 throw bad("invalid Host \"" + v + "\"");
             }
-            for (i++; i < n; i++) {
-                if (!isDigit((byte) v.charAt(i))) {
-                    throw bad("invalid port in Host \"" + v + "\"");
+            int port = 0;
+            for (int first = ++i; i < n; i++) {
+                if (!isDigit((byte) v.charAt(i)) || i - first >= 5 || (port = port * 10 + v.charAt(i) - '0') > 65535) {
+                    throw bad("invalid port in Host \"" + v + "\" (expected: 0 to 65535)");
                 }
             }
         }
