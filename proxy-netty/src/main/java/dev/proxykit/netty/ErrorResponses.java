@@ -42,12 +42,14 @@ final class ErrorResponses {
      *
      * @param keepAlive   whether the connection stays open (else {@code Connection: close} is sent)
      * @param headRequest whether the request was HEAD (headers only)
+     * @param date        the {@code Date} field's value (RFC 9110 6.6.1: an origin with a clock sends one)
      * @return the body bytes written (0 for HEAD)
      */
-    static int write(Channel ch, int status, boolean keepAlive, boolean headRequest) {
+    static int write(Channel ch, int status, boolean keepAlive, boolean headRequest, String date) {
         String phrase = reasonPhrase(status);
         byte[] body = (status + " " + phrase + "\n").getBytes(StandardCharsets.US_ASCII);
-        HeaderBlock h = new HeaderBlock(4);
+        HeaderBlock h = new HeaderBlock(5);
+        h.add("Date", date);
         h.add("Content-Type", "text/plain; charset=utf-8");
         h.add("Content-Length", Integer.toString(body.length));
         if (!keepAlive) {

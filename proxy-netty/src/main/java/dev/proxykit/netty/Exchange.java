@@ -536,6 +536,9 @@ final class Exchange {
         if (route.forwarded.via() != null) {
             appendVia(h, route.forwarded.via());
         }
+        if (h.indexOf("Date", 0) < 0) {
+            h.add("Date", clock.httpDate()); // RFC 9110 6.6.1: a recipient with a clock adds the Date a response lacks
+        }
         BodyKind in = res.bodyKind();
         String codings = res.codingsBesideChunked();
         BodyKind out = in == BodyKind.NONE || in == BodyKind.LENGTH ? in
@@ -1060,7 +1063,8 @@ final class Exchange {
         clientKeepAlive = head.isKeepAlive() && !engine.draining && !fe.closing() && !forceClose
                 && (bodyDone || head.bodyKind() == BodyKind.LENGTH && head.contentLength() <= DISCARD_LIMIT
                     || head.bodyKind() == BodyKind.CHUNKED);
-        responseBytes += ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"));
+        responseBytes += ErrorResponses.write(client, st, clientKeepAlive, head.method().equals("HEAD"),
+                clock.httpDate());
         responseStarted = true;
         responseDone = true;
         if (!clientKeepAlive) {

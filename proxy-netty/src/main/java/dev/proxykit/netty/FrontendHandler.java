@@ -208,7 +208,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String line = head != null ? head.method() + " " + head.target() + " " + head.protocol() : failure.requestLine();
         LOG.info("{} {}{}: {} {}", id, peer(), line == null ? "" : " \"" + line + "\"", failure.status(),
                 failure.message());
-        int bodyBytes = ErrorResponses.write(channel, failure.status(), false, false);
+        int bodyBytes = ErrorResponses.write(channel, failure.status(), false, false, clock.httpDate());
         if (Exchange.isEnabled(engine.defaultAccessLogger, id)) {
             logDecodeFailure(failure, bodyBytes);
         }

@@ -4,6 +4,10 @@ import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /**
  * The time as an event loop sees it: read from the system clock once per turn of the loop (once per batch of ready
@@ -27,12 +31,18 @@ final class LoopClock {
         }
     };
 
+    /** HTTP's date format, IMF-fixdate (RFC 9110 5.6.7): {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
     /** Whether the loop of this thread starts a new turn of the clock at each turn (set by {@link #wrap}). */
     private boolean perTurn;
     private boolean nanosRead;
     private boolean millisRead;
     private long nanos;
     private long millis;
+    private long dateSecond = Long.MIN_VALUE;
+    private String date;
 
     private LoopClock() {
     }
@@ -63,6 +73,16 @@ final class LoopClock {
             millisRead = perTurn;
         }
         return millis;
+    }
+
+    /** {@link #epochMillis()} as an HTTP {@code Date} value, made once per second. */
+    String httpDate() {
+        long second = Math.floorDiv(epochMillis(), 1000);
+        if (second != dateSecond) {
+            date = HTTP_DATE.format(Instant.ofEpochSecond(second));
+            dateSecond = second;
+        }
+        return date;
     }
 
     private void newTurn() {

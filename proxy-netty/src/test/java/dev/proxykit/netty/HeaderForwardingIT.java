@@ -78,6 +78,8 @@ class HeaderForwardingIT {
             }
             assertEquals("yes", r.header("X-Public"));
             assertEquals("ok", r.bodyText());
+            assertTrue(r.header("Date").matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d [A-Z][a-z]{2} \\d{4} "
+                    + "\\d\\d:\\d\\d:\\d\\d GMT"), "RFC 9110 6.6.1: the Date the upstream left out: " + r.header("Date"));
         }
     }
 
@@ -219,12 +221,14 @@ class HeaderForwardingIT {
     void obsTextValuesPassThroughUnchangedBothWays() throws Exception {
         String obs = "caf\u00e9 \u00ff\u0080";
         try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.raw("HTTP/1.1 200 OK\r\nX-Back: " + obs
-                + "\r\nContent-Length: 0\r\n\r\n"));
+                + "\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n"));
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
              RawHttpClient c = proxy.client()) {
             RawHttpClient.Response r = c.exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Name: " + obs + "\r\n\r\n");
             assertEquals(obs, up.takeRequest(5).header("X-Name"));
             assertEquals(obs, r.header("X-Back"));
+            assertEquals(List.of("Sun, 06 Nov 1994 08:49:37 GMT"), r.headers().stream()
+                    .filter(f -> f[0].equalsIgnoreCase("Date")).map(f -> f[1]).toList(), "the upstream's Date, alone");
         }
     }
 

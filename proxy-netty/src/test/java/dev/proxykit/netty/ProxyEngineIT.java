@@ -324,7 +324,9 @@ class ProxyEngineIT {
         try (TestUpstream up = TestUpstream.echo("a");
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().host("only.test").upstream(up.url()));
              RawHttpClient c = proxy.client()) {
-            assertEquals(404, c.exchange("GET / HTTP/1.1\r\nHost: other.test\r\n\r\n").status());
+            RawHttpClient.Response notFound = c.exchange("GET / HTTP/1.1\r\nHost: other.test\r\n\r\n");
+            assertEquals(404, notFound.status());
+            assertTrue(notFound.header("Date").endsWith(" GMT"), "RFC 9110 6.6.1: the proxy's own answers have a Date");
             assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: ONLY.test:8080\r\n\r\n").status());
             assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: only.test.\r\n\r\n").status(),
                     "the fully qualified name, with its trailing dot, is the same host");
