@@ -1068,7 +1068,7 @@ final class Exchange {
         responseStarted = true;
         responseDone = true;
         if (!clientKeepAlive) {
-            fe.closeAfterFlush();
+            fe.closeAfterFlush(!bodyDone || forceClose); // a client maybe still sending: linger, lest its answer be reset
         } else if (!bodyDone) {
             discarding = true; // read the rest of the body and drop it, so the connection can carry on
         }
@@ -1079,7 +1079,7 @@ final class Exchange {
         discardedBytes += n;
         if (discarding && discardedBytes > DISCARD_LIMIT) {
             clientKeepAlive = false;
-            fe.closeNow();
+            fe.closeAfterFlush(true); // the answer went out; drop the rest of the body until the client stops
         }
     }
 

@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -42,6 +43,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Pipelined bytes held behind the current request before reading stops. */
     private static final int PIPELINE_BUFFER_LIMIT = 64 * 1024;
+    /** Lingering close: how long the client may go on sending in all, and without a byte (nginx's defaults). */
+    static final long LINGER_TIME_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final long LINGER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Engine engine;
     private final String scheme;
@@ -51,6 +55,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private CodecLink out;
     private String id;
     private InetSocketAddress remote;
+    /** While the connection lingers (see {@link #closeAfterFlush(boolean)}): when it closes at the latest; else 0. */
+    private long lingerEndNanos;
     private String clientIp;
 
     private Exchange exchange;
@@ -212,7 +218,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (Exchange.isEnabled(engine.defaultAccessLogger, id)) {
             logDecodeFailure(failure, bodyBytes);
         }
-        closeAfterFlush();
+        closeAfterFlush(failure.status() != 408); // a client that sent its head in part may send the rest now
     }
 
     private void logDecodeFailure(DecodeFailure failure, int bodyBytes) {
@@ -336,7 +342,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = null;
         if (!keepAlive || closing || engine.draining || !channel.isActive()) {
-            closeAfterFlush();
+            closeAfterFlush(!ex.isRequestComplete());
             return;
         }
         block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
@@ -355,9 +361,57 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Closes once what was written has been flushed. */
     void closeAfterFlush() {
+        closeAfterFlush(false);
+    }
+
+    /**
+     * Closes once what was written has been flushed; with {@code linger}, for a client that may still be sending
+     * (a request refused before its body or its head was read whole), as nginx's lingering close: the proxy sends
+     * FIN, then reads and drops what still arrives until the client closes, 5 s pass without a byte or 30 s in all.
+     * Closed with unread bytes in its receive buffer, the socket would send a reset, which can destroy the answer
+     * before the client has read it.
+     */
+    void closeAfterFlush(boolean linger) {
         closing = true;
         if (channel.isActive()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(linger ? f -> {
+                if (f.isSuccess()) {
+                    linger();
+                } else {
+                    channel.close();
+                }
+            } : ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void linger() {
+        if (!channel.isActive() || lingerEndNanos != 0) {
+            return;
+        }
+        if (!(channel instanceof DuplexChannel duplex) || duplex.isInputShutdown()) {
+            channel.close();
+            return;
+        }
+        long now = clock.nanoTime();
+        lingerEndNanos = now + LINGER_TIME_NANOS;
+        activityNanos = now;
+        channel.pipeline().addFirst("linger", new Dropper());
+        channel.config().setAutoRead(true);
+        duplex.shutdownOutput();
+        armTimer(Math.min(lingerEndNanos, now + LINGER_TIMEOUT_NANOS));
+    }
+
+    /** First in the pipeline while the connection lingers: drops what arrives, noting that something did. */
+    private final class Dropper extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            activityNanos = clock.nanoTime();
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // nothing to pass on: the decoder and this handler are done with the connection
         }
     }
 
@@ -437,6 +491,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = clock.nanoTime();
+        if (lingerEndNanos != 0) {
+            long deadline = Math.min(lingerEndNanos, activityNanos + LINGER_TIMEOUT_NANOS);
+            if (now - deadline >= 0) {
+                channel.close();
+            } else {
+                armTimer(deadline);
+            }
+            return;
+        }
         Exchange ex = exchange;
         long next;
         if (ex != null) {

@@ -400,6 +400,47 @@ class FailureAndLimitsIT {
 
     // ------------------------------------------------------------------------------------------------- limits
 
+    /**
+     * nginx's lingering close: a client refused while it still sends (a body over the limit, a head too large) reads
+     * its answer and then an orderly end, not a reset. Closed with the client's bytes unread, the socket sent a
+     * reset, which on a real network can destroy the answer before the client has read it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\n\r\n",
+        "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Big: "})
+    void aClientRefusedWhileStillSendingReadsItsAnswerAndAnOrderlyEnd(String start) throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())), s -> {
+                 s.maxRequestBody = 1000;
+             });
+             RawHttpClient c = proxy.client().timeoutMillis(20_000)) {
+            c.send(start);
+            boolean chunked = start.contains("chunked");
+            byte[] block = (chunked ? Integer.toHexString(65536) + "\r\n" + "x".repeat(65536) + "\r\n"
+                    : "x".repeat(65536)).getBytes(StandardCharsets.US_ASCII);
+            AtomicReference<IOException> writeFailure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 32; i++) { // 2 MiB more, well past what the socket buffers hold
+                        c.output().write(block);
+                        c.output().flush();
+                    }
+                } catch (IOException e) {
+                    writeFailure.set(e);
+                }
+            });
+            writer.start();
+            RawHttpClient.Response r = c.read();
+            assertEquals(start.startsWith("GET") ? 431 : 413, r.status());
+            assertEquals("close", r.header("Connection"));
+            writer.join(20_000);
+            assertNull(writeFailure.get(), "the rest of what the client sent was taken, not reset");
+            c.socket().shutdownOutput();
+            assertEquals(-1, c.input().read(), "an orderly end after the answer, not a reset");
+        }
+    }
+
     @Test
     void limitsAnswerWithTheirStatuses() throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");
