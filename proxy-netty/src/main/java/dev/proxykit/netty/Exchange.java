@@ -505,9 +505,9 @@ final class Exchange {
         upstreamActivityNanos = clock.nanoTime();
         if (res.isInformational()) {
             if (res.status() == 101) {
-                if (upgradeProtocol == null) {
-                    fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.INVALID_RESPONSE,
-                            new ProtocolException("101 Switching Protocols to a request that asked for no upgrade"));
+                String problem = switchProblem(joined(res.headers(), "Upgrade"));
+                if (problem != null) {
+                    fail(Phase.AWAIT_RESPONSE_HEAD, FailureKind.INVALID_RESPONSE, new ProtocolException(problem));
                 } else {
                     startTunnel(res);
                 }
@@ -877,6 +877,27 @@ final class Exchange {
 
     // ----------------------------------------------------------------------------------------------- upgrade
 
+    /**
+     * What is wrong with a 101 whose {@code Upgrade} is {@code answered}, or null: RFC 9110 7.8, a server switches
+     * only to a protocol the client offered (the offer as it went upstream, h2c taken out), and 15.2.2, it says which.
+     */
+    private String switchProblem(String answered) {
+        if (upgradeProtocol == null) {
+            return "101 Switching Protocols to a request that asked for no upgrade";
+        }
+        if (answered == null || answered.isBlank()) {
+            return "101 Switching Protocols without an Upgrade field";
+        }
+        for (String token : answered.split(",")) {
+            String protocol = token.trim();
+            if (!protocol.isEmpty() && !HeaderNames.listContains(upgradeProtocol, protocol)) {
+                return "101 Switching Protocols to \"" + protocol + "\", which the client did not offer (it offered \""
+                        + upgradeProtocol + "\")";
+            }
+        }
+        return null;
+    }
+
     private void startTunnel(ResponseHead res) {
         responseHeadReceived = true;
         responseStarted = true;
@@ -885,7 +906,7 @@ final class Exchange {
         HeaderBlock h = res.headers();
         String protocol = HopByHop.strip(h, false);
         h.add("Connection", "Upgrade");
-        h.add("Upgrade", protocol != null ? protocol : upgradeProtocol);
+        h.add("Upgrade", protocol); // checked in switchProblem: present, and offered
         client.writeAndFlush(res, client.voidPromise());
         if (ended) {
             return; // as in onResponseEnd

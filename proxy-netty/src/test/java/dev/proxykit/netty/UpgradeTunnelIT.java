@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -548,13 +549,23 @@ class UpgradeTunnelIT {
         }
     }
 
-    @Test
-    void a101ToARequestThatAskedForNoUpgradeIsAnInvalidResponse() throws Exception {
+    /**
+     * A 101 to a request that asked for no upgrade, to a protocol the client did not offer (RFC 9110 7.8: h2c to a
+     * WebSocket offer, the smuggling path the request side closes), or without saying which (15.2.2) is a 502: no
+     * tunnel opens.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"|Upgrade: websocket", "Upgrade: websocket|Upgrade: h2c",
+        "Upgrade: websocket|Upgrade: websocket, h2c", "Upgrade: websocket|X-None: 1"})
+    void a101TheClientDidNotAskForIsAnInvalidResponse(String offer, String answer) throws Exception {
         try (TestUpstream up = TestUpstream.start("a", (req, res) ->
-                res.raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
+                res.raw("HTTP/1.1 101 Switching Protocols\r\n" + answer + "\r\nConnection: Upgrade\r\n\r\n"));
              EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
              RawHttpClient c = proxy.client()) {
-            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            String upgrade = offer == null ? "" : offer + "\r\nConnection: Upgrade\r\n";
+            assertEquals(502, c.exchange("GET / HTTP/1.1\r\nHost: h\r\n" + upgrade + "\r\n").status());
+            AccessRecord rec = proxy.accessLog().take(5);
+            assertEquals("upstream_invalid_response", rec.failureReason());
         }
     }
 }
