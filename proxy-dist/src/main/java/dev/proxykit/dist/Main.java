@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * or the working directory. Without {@code --config} the configuration is {@code <home>/conf/proxykit.conf}.
  *
  * <p>Exit status: {@value #EXIT_OK} when done (after {@code --check} found nothing, or after SIGTERM/SIGINT stopped a
- * running proxy gracefully, or its start-up), {@value #EXIT_INVALID} for a bad command line, an unreadable or invalid configuration,
- * a plugin problem or an address that cannot be bound, {@value #EXIT_FAILURE} for anything else.
+ * running proxy gracefully, or its start-up), {@value #EXIT_INVALID} for a bad command line, an unreadable or invalid
+ * configuration, a plugin problem or an address that cannot be bound, {@value #EXIT_FAILURE} for anything else.
  *
  * <p>Not thread-safe: one instance runs one command line, on the calling thread, which it blocks while the proxy
  * serves.

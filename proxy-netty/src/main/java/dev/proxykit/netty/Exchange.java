@@ -278,10 +278,12 @@ final class Exchange {
             String ip = fe.clientIp();
             h.setUnchecked("X-Forwarded-For", prior == null ? ip : prior + ", " + ip);
         }
-        if (fw.xForwardedHost() && inbound.authority() != null) {
+        // from a trusted proxy (a TLS-terminating balancer in front, say), the host and scheme it received stand, as
+        // Caddy keeps them: the application must learn that the client asked for https://outer, not http://inner
+        if (fw.xForwardedHost() && inbound.authority() != null && !(trusted && h.indexOf("X-Forwarded-Host", 0) >= 0)) {
             h.setUnchecked("X-Forwarded-Host", inbound.authority());
         }
-        if (fw.xForwardedProto()) {
+        if (fw.xForwardedProto() && !(trusted && h.indexOf("X-Forwarded-Proto", 0) >= 0)) {
             h.setUnchecked("X-Forwarded-Proto", inbound.scheme());
         }
     }
@@ -718,7 +720,8 @@ final class Exchange {
                 .reason();
         LOG.info("{} route {} {} {}: {} in {} at upstream {}{}; trying upstream {} (attempt {} of {})", fe.id(),
                 route.name, head.method(), receivedTarget, reason, phase, failed.upstream.address(),
-                cause == null ? "" : " (" + IoErrors.describe(cause) + ")", next.upstream.address(), tries.tried().size(),
+                cause == null ? "" : " (" + IoErrors.describe(cause) + ")", next.upstream.address(),
+                tries.tried().size(),
                 route.upstreamSet.retries().attempts());
         return moveTo(next, afterSend);
     }
@@ -1062,7 +1065,8 @@ final class Exchange {
                 return ": no response head within " + UpstreamSet.readable(route.responseHeaderTimeoutNanos)
                         + " (timeouts.response-header)";
             case IDLE_TIMEOUT:
-                return ": nothing moved either way for " + UpstreamSet.readable(idleTimeoutNanos()) + " (timeouts.idle)";
+                return ": nothing moved either way for " + UpstreamSet.readable(idleTimeoutNanos())
+                        + " (timeouts.idle)";
             case CLIENT_TIMEOUT:
                 return ": the client read nothing for " + UpstreamSet.readable(idleTimeoutNanos()) + " (timeouts.idle)";
             default:
@@ -1089,7 +1093,8 @@ final class Exchange {
         responseStarted = true;
         responseDone = true;
         if (!clientKeepAlive) {
-            fe.closeAfterFlush(!bodyDone || forceClose); // a client maybe still sending: linger, lest its answer be reset
+            // a client maybe still sending: linger, lest its answer be reset
+            fe.closeAfterFlush(!bodyDone || forceClose);
         } else if (!bodyDone) {
             discarding = true; // read the rest of the body and drop it, so the connection can carry on
         }

@@ -79,7 +79,8 @@ class HeaderForwardingIT {
             assertEquals("yes", r.header("X-Public"));
             assertEquals("ok", r.bodyText());
             assertTrue(r.header("Date").matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d [A-Z][a-z]{2} \\d{4} "
-                    + "\\d\\d:\\d\\d:\\d\\d GMT"), "RFC 9110 6.6.1: the Date the upstream left out: " + r.header("Date"));
+                    + "\\d\\d:\\d\\d:\\d\\d GMT"), "RFC 9110 6.6.1: the Date the upstream left out: "
+                    + r.header("Date"));
         }
     }
 
@@ -142,12 +143,20 @@ class HeaderForwardingIT {
                      .trustedProxies("10.0.0.0/8", "127.0.0.1"));
              RawHttpClient c = proxy.client()) {
             c.exchange("GET / HTTP/1.1\r\nHost: inner\r\nX-Forwarded-For: 203.0.113.7\r\n"
-                    + "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=203.0.113.7\r\nX-Forwarded-Host: outer.test\r\n\r\n");
+                    + "X-Forwarded-For: 10.1.1.1\r\nForwarded: for=203.0.113.7\r\nX-Forwarded-Host: outer.test\r\n"
+                    + "X-Forwarded-Proto: https\r\n\r\n");
             TestUpstream.Request req = up.takeRequest(5);
             assertEquals("203.0.113.7, 10.1.1.1, 127.0.0.1", req.header("X-Forwarded-For"));
             assertEquals(1, req.headers("X-Forwarded-For").size());
             assertEquals("for=203.0.113.7", req.header("Forwarded"));
-            assertEquals("inner", req.header("X-Forwarded-Host"), "the inbound request's Host");
+            assertEquals(List.of("outer.test"), req.headers("X-Forwarded-Host"),
+                    "what the trusted proxy in front received, as Caddy keeps it");
+            assertEquals(List.of("https"), req.headers("X-Forwarded-Proto"),
+                    "the client asked the proxy in front for https");
+            c.exchange("GET / HTTP/1.1\r\nHost: inner\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n");
+            TestUpstream.Request bare = up.takeRequest(5);
+            assertEquals("inner", bare.header("X-Forwarded-Host"), "none received: the inbound request's Host");
+            assertEquals("http", bare.header("X-Forwarded-Proto"));
         }
     }
 
