@@ -106,6 +106,7 @@ final class Exchange {
 
     private long requestBytes;
     private long discardedBytes;
+    private boolean discardLimitHit;
     private long responseBytes;
     private long acquireNanos = -1;
     private long connectedNanos = -1;
@@ -461,7 +462,8 @@ final class Exchange {
     /** The client's request body turned out invalid or too large after its head was accepted. */
     void onClientProtocolError(DecodeFailure failure) {
         if (ended) {
-            fe.closeNow();
+            // answered already (the rest of the body was being dropped): the client may still be sending, linger
+            fe.closeAfterFlush(true);
             return;
         }
         clientKeepAlive = false;
@@ -1103,7 +1105,8 @@ final class Exchange {
 
     private void discard(int n) {
         discardedBytes += n;
-        if (discarding && discardedBytes > DISCARD_LIMIT) {
+        if (discarding && discardedBytes > DISCARD_LIMIT && !discardLimitHit) {
+            discardLimitHit = true; // once: every later piece of the body passes here too
             clientKeepAlive = false;
             fe.closeAfterFlush(true); // the answer went out; drop the rest of the body until the client stops
         }

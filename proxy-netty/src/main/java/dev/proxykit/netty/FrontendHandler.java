@@ -43,6 +43,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Pipelined bytes held behind the current request before reading stops. */
     private static final int PIPELINE_BUFFER_LIMIT = 64 * 1024;
+    private static final String HEX = "0123456789ABCDEF";
     /** Lingering close: how long the client may go on sending in all, and without a byte (nginx's defaults). */
     static final long LINGER_TIME_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final long LINGER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -57,6 +58,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     /** While the connection lingers (see {@link #closeAfterFlush(boolean)}): when it closes at the latest; else 0. */
     private long lingerEndNanos;
+    /** Whether a lingering close was asked for (its flush may still be under way). */
+    private boolean lingerQueued;
     private String clientIp;
 
     private Exchange exchange;
@@ -111,6 +114,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             clientIp = ip;
         }
         return ip;
+    }
+
+    /** {@code text} with control and non-ASCII characters as {@code \\xHH}, as the access log writes them; null stays. */
+    static String printable(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '\\') {
+                b.append("\\x").append(HEX.charAt(c >> 4 & 0xf)).append(HEX.charAt(c & 0xf));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** The client's address and port for a log line: {@code 127.0.0.1:48256}, {@code [::1]:48256}. */
@@ -211,7 +231,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         // a head that could not be read, or was refused: answer and close; nothing reached an upstream
         RequestHead head = failure.head();
-        String line = head != null ? head.method() + " " + head.target() + " " + head.protocol() : failure.requestLine();
+        String line = head != null ? head.method() + " " + head.target() + " " + head.protocol()
+                : printable(failure.requestLine()); // a line that failed to parse may hold anything: no terminal codes
         LOG.info("{} {}{}: {} {}", id, peer(), line == null ? "" : " \"" + line + "\"", failure.status(),
                 failure.message());
         int bodyBytes = ErrorResponses.write(channel, failure.status(), false, false, clock.httpDate());
@@ -373,6 +394,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void closeAfterFlush(boolean linger) {
         closing = true;
+        if (lingerQueued) {
+            // a lingering close is under way (its output may be shut already: another write would fail and reset the
+            // connection); it closes the connection itself
+            return;
+        }
+        lingerQueued = linger;
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(linger ? f -> {
                 if (f.isSuccess()) {
@@ -386,6 +413,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void linger() {
         if (!channel.isActive() || lingerEndNanos != 0) {
+            return;
+        }
+        if (engine.draining) {
+            channel.close(); // stopping: nothing will be served here, and the stop waits for no client
             return;
         }
         if (!(channel instanceof DuplexChannel duplex) || duplex.isInputShutdown()) {
@@ -428,8 +459,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void drain() {
         closing = true;
-        if (exchange == null && !tunneling && headStartNanos == 0) {
-            channel.close();
+        if (lingerEndNanos != 0 || exchange == null && !tunneling && headStartNanos == 0) {
+            channel.close(); // a lingering connection too: its answer went out, nothing more will be served on it
         }
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -45,6 +46,9 @@ public final class IoErrors {
             return cause.toString();
         }
         if (message == null || message.isBlank()) {
+            if (cause instanceof NoRouteToHostException) {
+                return "connect() failed (no route to host)"; // epoll's, for EHOSTUNREACH and ENETUNREACH alike
+            }
             return cause instanceof ClosedChannelException ? "connection closed" : cause.getClass().getSimpleName();
         }
         if (cause instanceof SSLException) {

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
@@ -168,6 +169,12 @@ class FailureAndLimitsIT {
             AccessRecord nonsense = proxy.accessLog().take(5);
             assertEquals(List.of("NONSENSE", "-", "-"), List.of(nonsense.method(), nonsense.target(),
                     nonsense.protocol()));
+            try (RawHttpClient c = proxy.client()) {
+                assertEquals(400, c.exchange("GET /\u001b[2J\u0008 HTTP/1.1\r\nHost: h\r\n\r\n").status());
+            }
+            assertEquals("GET", proxy.accessLog().take(5).method());
+            assertTrue(connectionLog.list.get(2).getFormattedMessage().contains("\"GET /\\x1B[2J\\x08 HTTP/1.1\""),
+                    "no terminal codes from a client in the console: " + connectionLog.list.get(2).getFormattedMessage());
             assertNull(up.pollRequest(100), "nothing reached the upstream");
             String line = connectionLog.list.get(0).getFormattedMessage();
             assertTrue(line.matches("c\\d+ 127\\.0\\.0\\.1:\\d+ \"GET /no-host HTTP/1\\.1\": 400 an HTTP/1\\.1 request"
@@ -401,29 +408,28 @@ class FailureAndLimitsIT {
     // ------------------------------------------------------------------------------------------------- limits
 
     /**
-     * nginx's lingering close: a client refused while it still sends (a body over the limit, a head too large) reads
-     * its answer and then an orderly end, not a reset. Closed with the client's bytes unread, the socket sent a
-     * reset, which on a real network can destroy the answer before the client has read it.
+     * nginx's lingering close: a client refused while it still sends (a body over the limit, a head too large, a body
+     * the proxy answered before reading, in many small chunks) reads its answer and then an orderly end, not a reset.
+     * Closed with the client's bytes unread, the socket sent a reset, which on a real network can destroy the answer
+     * before the client has read it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\n\r\n",
-        "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: h\r\nX-Big: "})
-    void aClientRefusedWhileStillSendingReadsItsAnswerAndAnOrderlyEnd(String start) throws Exception {
+    @CsvSource(delimiter = '|', value = {
+        "413|POST /up HTTP/1.1;Host: h;Content-Length: 100000000;;",
+        "413|POST /up HTTP/1.1;Host: h;Transfer-Encoding: chunked;;",
+        "431|GET / HTTP/1.1;Host: h;X-Big: ",
+        "404|POST /up HTTP/1.1;Host: elsewhere.test;Transfer-Encoding: chunked;;"})
+    void aClientRefusedWhileStillSendingReadsItsAnswerAndAnOrderlyEnd(int status, String start) throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");
-             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())), s -> {
-                 s.maxRequestBody = 1000;
-             });
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().host("h").upstream(up.url())),
+                     s -> s.maxRequestBody = 1000);
              RawHttpClient c = proxy.client().timeoutMillis(20_000)) {
-            c.send(start);
-            boolean chunked = start.contains("chunked");
-            byte[] block = (chunked ? Integer.toHexString(65536) + "\r\n" + "x".repeat(65536) + "\r\n"
-                    : "x".repeat(65536)).getBytes(StandardCharsets.US_ASCII);
+            c.send(start.replace(";", "\r\n"));
             AtomicReference<IOException> writeFailure = new AtomicReference<>();
             Thread writer = new Thread(() -> {
                 try {
-                    for (int i = 0; i < 32; i++) { // 2 MiB more, well past what the socket buffers hold
-                        c.output().write(block);
+                    for (int i = 0; i < 32; i++) { // 2 MiB more, past the socket buffers and the 1 MiB discard limit
+                        c.output().write(block(start.contains("chunked")));
                         c.output().flush();
                     }
                 } catch (IOException e) {
@@ -432,12 +438,51 @@ class FailureAndLimitsIT {
             });
             writer.start();
             RawHttpClient.Response r = c.read();
-            assertEquals(start.startsWith("GET") ? 431 : 413, r.status());
-            assertEquals("close", r.header("Connection"));
+            assertEquals(status, r.status());
             writer.join(20_000);
             assertNull(writeFailure.get(), "the rest of what the client sent was taken, not reset");
             c.socket().shutdownOutput();
             assertEquals(-1, c.input().read(), "an orderly end after the answer, not a reset");
+        }
+    }
+
+    /** 64 KiB of a body or a header value; chunked, as 64 chunks of 1 KiB (many pieces per read). */
+    private static byte[] block(boolean chunked) {
+        String kib = "x".repeat(1024);
+        return (chunked ? ("400\r\n" + kib + "\r\n").repeat(64) : kib.repeat(64)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A stop does not wait for a lingering connection: its answer went out and nothing more is served on it. */
+    @Test
+    void aLingeringConnectionDoesNotHoldUpTheStop() throws Exception {
+        try (TestUpstream up = TestUpstream.echo("a")) {
+            EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                    s -> s.maxRequestBody = 1000);
+            try (RawHttpClient c = proxy.client().timeoutMillis(20_000)) {
+                c.send("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\n\r\n");
+                CountDownLatch stopped = new CountDownLatch(1);
+                Thread writer = new Thread(() -> {
+                    try {
+                        while (stopped.getCount() > 0) { // bounded by the stop, and by the 20 s wait below
+                            c.output().write(block(false));
+                            c.output().flush();
+                            Thread.sleep(50);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // closed by the stop
+                    }
+                });
+                writer.setDaemon(true);
+                writer.start();
+                assertEquals(413, c.read().status());
+                Thread stop = new Thread(() -> {
+                    proxy.shutdown(Duration.ofSeconds(60));
+                    stopped.countDown();
+                });
+                stop.start();
+                // the client sends every 50 ms: lingering on, the connection would hold the stop for 30 s
+                assertTrue(stopped.await(20, TimeUnit.SECONDS), "the stop ended while the client still sent");
+            }
         }
     }
 
@@ -455,7 +500,10 @@ class FailureAndLimitsIT {
                 assertEquals(431, c.exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "b".repeat(33_000)
                         + "\r\n\r\n").status());
             }
-            assertEquals("request_header_too_large", proxy.accessLog().take(5).failureReason());
+            AccessRecord tooLong = proxy.accessLog().take(5);
+            assertEquals("request_header_too_large", tooLong.failureReason());
+            assertEquals(List.of("GET", "/", "HTTP/1.1"), List.of(tooLong.method(), tooLong.target(),
+                    tooLong.protocol()), "the request line came whole before the head grew too large");
             try (RawHttpClient c = proxy.client()) {
                 assertEquals(413, c.exchange("POST /upload?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: up/1\r\n"
                         + "Content-Length: 1001\r\n\r\n").status());

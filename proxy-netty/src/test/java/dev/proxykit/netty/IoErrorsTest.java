@@ -71,6 +71,7 @@ class IoErrorsTest {
         assertEquals("connect() failed (Connection refused)",
                 IoErrors.describe(new ConnectException("Connection refused")));
         assertEquals("connection closed", IoErrors.describe(new ClosedChannelException()));
+        assertEquals("connect() failed (no route to host)", IoErrors.describe(new java.net.NoRouteToHostException()));
         assertEquals("TLS: PKIX path building failed", IoErrors.describe(
                 new DecoderException(new SSLHandshakeException("PKIX path building failed"))));
         assertEquals("java.lang.IllegalStateException: a bug",

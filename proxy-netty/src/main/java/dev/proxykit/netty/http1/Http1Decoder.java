@@ -330,7 +330,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
                     return false;
                 }
                 if (scanned > maxHead) {
-                    failHeadTooLarge();
+                    failHeadTooLarge(buf, r);
                     return false;
                 }
                 return false;
@@ -342,7 +342,7 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
             }
             scanned = lf - r + 1;
             if (scanned > maxHead) {
-                failHeadTooLarge();
+                failHeadTooLarge(buf, r);
                 return false;
             }
             boolean empty = lineLength == 0 || (lineLength == 1 && buf.getByte(lf - 1) == '\r');
@@ -387,9 +387,18 @@ public final class Http1Decoder extends ChannelInboundHandlerAdapter {
         return end == 0 ? null : new String(head, 0, end, StandardCharsets.ISO_8859_1);
     }
 
-    private void failHeadTooLarge() {
+    /** @param r where the head starts in {@code buf} */
+    private void failHeadTooLarge(ByteBuf buf, int r) {
         if (requests) {
-            fail(431, "request head larger than " + maxHead + " bytes", false);
+            // the request line, when it arrived whole, for the access log (nginx logs it with a 431 too)
+            int lf = lineStart > 0 ? buf.indexOf(r, r + lineStart, (byte) '\n') : -1;
+            String line = null;
+            if (lf > r) {
+                byte[] first = new byte[Math.min(lf - r, DecodeFailure.MAX_LINE)];
+                buf.getBytes(r, first);
+                line = firstLine(first);
+            }
+            failWith(new DecodeFailure(431, "request head larger than " + maxHead + " bytes", false, null, line));
         } else {
             fail(502, "response head larger than " + maxHead + " bytes", false);
         }

@@ -226,7 +226,7 @@ public final class ConfigLoader {
         if (message.contains("unescaped newline in quoted strings")) {
             return "a quoted string is not closed on its line (expected: a closing \" before the line ends)";
         }
-        if (message.endsWith("not: end of file") || message.endsWith("got: end of file")) {
+        if (message.endsWith(": end of file")) {
             return "the file ends inside a { } or [ ] that is not closed (expected: the closing } or ])";
         }
         if (message.contains("resource not found on classpath")) {
