@@ -226,9 +226,6 @@ public final class ConfigLoader {
         if (message.contains("unescaped newline in quoted strings")) {
             return "a quoted string is not closed on its line (expected: a closing \" before the line ends)";
         }
-        if (message.endsWith(": end of file")) {
-            return "the file ends inside a { } or [ ] that is not closed (expected: the closing } or ])";
-        }
         if (message.contains("resource not found on classpath")) {
             return "the included file is not found next to the file that includes it (nor on the class path)";
         }
@@ -236,6 +233,9 @@ public final class ConfigLoader {
         int hint = plain.indexOf(" (if you ");
         if (hint > 0) {
             plain = plain.substring(0, hint);
+        }
+        if (plain.endsWith(": end of file")) {
+            return "the file ends inside a { } or [ ] that is not closed (expected: the closing } or ])";
         }
         plain = plain.replaceFirst("^java\\.io\\.\\w+: ", "");
         if (plain.endsWith(" (No such file or directory)")) {

@@ -665,6 +665,9 @@ class ConfigLoaderTest {
                 + " before the line ends)"), loadProblems("proxykit {\n  listen = \"127.0.0.1:4201\n}\n"));
         assertEquals(List.of(":3: syntax error: the file ends inside a { } or [ ] that is not closed (expected: the"
                 + " closing } or ])"), loadProblems("proxykit {\n  listen = \"127.0.0.1:4201\"\n"));
+        assertEquals(List.of(":3: syntax error: the file ends inside a { } or [ ] that is not closed (expected: the"
+                + " closing } or ])"), loadProblems("proxykit {\n  routes = [ { upstreams = [\"http://127.0.0.1:1\"] },"
+                + "\n"));
         assertEquals(List.of(":3: syntax error: Expecting a value but got wrong token: '}'"),
                 loadProblems("proxykit {\n  listen = \n}\n"));
         ConfigProblems missing = assertThrows(ConfigProblems.class, () -> ConfigLoader.load(Files.writeString(
