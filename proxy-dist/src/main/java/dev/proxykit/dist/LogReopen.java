@@ -5,13 +5,17 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
 import ch.qos.logback.core.spi.AppenderAttachable;
+import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
@@ -45,20 +49,37 @@ final class LogReopen {
             log.warn("SIG{} received: the logging backend is not logback; nothing reopened", signal.getName());
             return;
         }
-        List<String> reopened = new ArrayList<>();
-        for (FileAppender<?> appender : fileAppenders(context)) {
-            try {
-                appender.openFile(appender.getFile());
-                reopened.add(appender.getFile());
-            } catch (IOException e) {
-                log.error("SIG{} received: cannot reopen the log file {}: {}; its lines are lost until it can be"
-                        + " written", signal.getName(), appender.getFile(), LogFileWatch.reason(e));
-            }
-        }
+        List<String> reopened = reopen(context, (file, e) -> log.error("SIG{} received: cannot reopen the log file {}:"
+                + " {}; its lines are lost until it can be written", signal.getName(), file, LogFileWatch.reason(e)));
         String hup = signal.getName().equals("HUP")
                 ? "; the configuration is not reloaded (restart proxykit to apply changes)" : "";
         log.info("SIG{} received: log files reopened: {}{}", signal.getName(),
                 reopened.isEmpty() ? "none" : String.join(", ", reopened), hup);
+    }
+
+    /**
+     * Reopens every file appender of {@code context} at its configured path; returns the files reopened, and gives
+     * each that could not be to {@code failed}. A rolling appender's size count starts again from the file it now
+     * writes (else it would go on from the moved file's size and roll the new one early).
+     */
+    static List<String> reopen(LoggerContext context, BiConsumer<String, IOException> failed) {
+        List<String> reopened = new ArrayList<>();
+        for (FileAppender<?> appender : fileAppenders(context)) {
+            String file = appender.getFile();
+            try {
+                appender.openFile(file);
+                if (appender instanceof RollingFileAppender<?> rolling
+                        && rolling.getRollingPolicy() instanceof TimeBasedRollingPolicy<?> policy
+                        && policy.getLengthCounter() != null) {
+                    policy.getLengthCounter().reset();
+                    policy.getLengthCounter().add(new File(file).length());
+                }
+                reopened.add(file);
+            } catch (IOException e) {
+                failed.accept(file, e);
+            }
+        }
+        return reopened;
     }
 
     /** The started file appenders of {@code context}, behind asynchronous appenders too, each once. */
