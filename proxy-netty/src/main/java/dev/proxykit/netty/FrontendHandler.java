@@ -40,6 +40,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final int BLOCK_CONNECTING = 1;
     static final int BLOCK_UPSTREAM_FULL = 2;
     static final int BLOCK_PIPELINE_FULL = 4;
+    /** The client is not taking its responses: the next pipelined request waits (see {@link #exchangeDone}). */
+    static final int BLOCK_CLIENT_FULL = 8;
 
     /** Pipelined bytes held behind the current request before reading stops. */
     private static final int PIPELINE_BUFFER_LIMIT = 64 * 1024;
@@ -315,6 +317,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Exchange ex = exchange;
         if (ex != null) {
             ex.onClientWritabilityChanged(channel.isWritable());
+        } else if ((blockers & BLOCK_CLIENT_FULL) != 0 && channel.isWritable() && !closing) {
+            block(BLOCK_CLIENT_FULL, false);
+            resumeDecoding();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -369,6 +374,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
         activityNanos = clock.nanoTime();
         armTimer(activityNanos + engine.idleTimeoutNanos);
+        if (!channel.isWritable()) {
+            // the client has not taken the responses so far (past the high-water mark): its next pipelined request
+            // waits until it has, else a client that pipelines and never reads has every answer held in memory
+            block(BLOCK_CLIENT_FULL, true);
+            return;
+        }
+        resumeDecoding();
+    }
+
+    /** Hands on the next request the decoder holds, if any, and pushes out what it wrote upstream. */
+    private void resumeDecoding() {
         decoder.resume();
         if (readBatch) {
             // pipelined requests handed on just now, outside a socket read: nothing else flushes what they wrote
@@ -486,7 +502,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         tunneling = true;
         exchange = null;
         cancelTimer();
-        block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL, false);
+        block(BLOCK_CONNECTING | BLOCK_UPSTREAM_FULL | BLOCK_PIPELINE_FULL | BLOCK_CLIENT_FULL, false);
         ByteBuf rest = decoder.detachRemaining();
         ctx.pipeline().remove(decoder);
         ctx.pipeline().remove("encoder");

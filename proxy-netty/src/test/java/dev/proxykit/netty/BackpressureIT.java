@@ -28,6 +28,19 @@ class BackpressureIT {
         return b;
     }
 
+    /** Waits until {@code progress} stops moving (the upstream stalled), at most 4 s. */
+    private static void awaitStill(java.util.function.LongSupplier progress) throws InterruptedException {
+        long before = -1;
+        for (int i = 0; i < 40; i++) {
+            Thread.sleep(100);
+            long now = progress.getAsLong();
+            if (now == before) {
+                return;
+            }
+            before = now;
+        }
+    }
+
     @Test
     void aClientThatDoesNotReadStallsTheUpstream() throws Exception {
         AtomicLong written = new AtomicLong();
@@ -49,19 +62,43 @@ class BackpressureIT {
              RawHttpClient c = proxy.client()) {
             c.socket().setReceiveBufferSize(64 * 1024);
             c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
-            long before = -1;
-            for (int i = 0; i < 40; i++) { // wait until the upstream stops making progress (at most 4 s)
-                Thread.sleep(100);
-                long now = written.get();
-                if (now == before) {
-                    break;
-                }
-                before = now;
-            }
+            awaitStill(written::get);
             assertTrue(written.get() < BOUND, "upstream wrote " + written.get() + " bytes to a client that reads none");
             RawHttpClient.Response r = c.read();
             assertEquals(SIZE, r.bodyLength());
             assertEquals(expectedSha, r.bodySha256());
+        }
+    }
+
+    /**
+     * Pipelined requests from a client that reads none of the answers: the next request waits while the client's
+     * queue is past its high-water mark, so that answers small enough to arrive in one read (which never pause the
+     * upstream mid-response) do not pile up in memory; then all are answered, in order. Before, 4,000 answers of
+     * 8 KiB (32 MiB) were fetched and held at once.
+     */
+    @Test
+    void aClientThatPipelinesAndDoesNotReadHasItsNextRequestsWait() throws Exception {
+        int requests = 4000;
+        byte[] answer = new byte[8 * 1024];
+        try (TestUpstream up = TestUpstream.start("a", (req, res) -> res.send(200, answer));
+             EngineHarness proxy = EngineHarness.start(EngineHarness.route().upstream(up.url()));
+             RawHttpClient c = proxy.client().timeoutMillis(30_000)) {
+            c.socket().setReceiveBufferSize(64 * 1024);
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < requests; i++) {
+                all.append("GET /").append(i).append(" HTTP/1.1\r\nHost: h\r\n\r\n");
+            }
+            c.send(all.toString());
+            awaitStill(up::pendingRequests);
+            long fetched = (long) up.pendingRequests() * answer.length;
+            assertTrue(fetched < BOUND, "fetched " + up.pendingRequests() + " answers (" + fetched + " bytes) for a"
+                    + " client that reads none");
+            for (int i = 0; i < requests; i++) {
+                RawHttpClient.Response r = c.read();
+                assertEquals(200, r.status(), "answer " + i);
+                assertEquals(answer.length, r.bodyLength());
+            }
+            assertEquals(requests, up.pendingRequests(), "every request reached the upstream once, in the end");
         }
     }
 
