@@ -1,6 +1,7 @@
 package dev.proxykit.dist;
 
 import java.io.PrintStream;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -38,11 +39,19 @@ final class GracefulStop {
             err.flush();
             System.exit(Main.EXIT_OK);
         };
-        for (String name : new String[] {"TERM", "INT"}) {
+        handle(handler, (name, why) -> { }, "TERM", "INT"); // install() reports a refusal, when start-up gets there
+    }
+
+    /**
+     * Sets {@code handler} for each signal {@code names}; one the JVM will not let go of (under {@code -Xrs}, say) is
+     * given to {@code refused} with the reason.
+     */
+    static void handle(SignalHandler handler, BiConsumer<String, String> refused, String... names) {
+        for (String name : names) {
             try {
                 Signal.handle(new Signal(name), handler);
             } catch (IllegalArgumentException e) {
-                // install() reports it, when start-up gets that far
+                refused.accept(name, e.getMessage());
             }
         }
     }
@@ -70,14 +79,8 @@ final class GracefulStop {
                 stopper.start();
             }
         };
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signal.handle(new Signal(name), handler);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("cannot handle SIG{} ({}): it will stop the proxy through the shutdown hook, with the JVM's "
-                        + "exit status", name, e.getMessage());
-            }
-        }
+        handle(handler, (name, why) -> LOG.warn("cannot handle SIG{} ({}): it will stop the proxy through the shutdown"
+                + " hook, with the JVM's exit status", name, why), "TERM", "INT");
         Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "proxykit-shutdown-hook"));
     }
 

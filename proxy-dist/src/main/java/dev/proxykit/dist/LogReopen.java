@@ -33,14 +33,8 @@ final class LogReopen {
 
     /** Installs the handlers; a signal ignored when the JVM started stays ignored. */
     static void install() {
-        for (String name : new String[] {"USR1", "HUP"}) {
-            try {
-                Signal.handle(new Signal(name), LogReopen::onSignal);
-            } catch (IllegalArgumentException e) {
-                LoggerFactory.getLogger(LogFileWatch.LOGGER).warn("cannot handle SIG{} ({}): it will not reopen the"
-                        + " log files", name, e.getMessage());
-            }
-        }
+        GracefulStop.handle(LogReopen::onSignal, (name, why) -> LoggerFactory.getLogger(LogFileWatch.LOGGER)
+                .warn("cannot handle SIG{} ({}): it will not reopen the log files", name, why), "USR1", "HUP");
     }
 
     private static void onSignal(Signal signal) {

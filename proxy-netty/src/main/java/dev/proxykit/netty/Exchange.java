@@ -106,7 +106,6 @@ final class Exchange {
 
     private long requestBytes;
     private long discardedBytes;
-    private boolean discardLimitHit;
     private long responseBytes;
     private long acquireNanos = -1;
     private long connectedNanos = -1;
@@ -1105,9 +1104,9 @@ final class Exchange {
 
     private void discard(int n) {
         discardedBytes += n;
-        if (discarding && discardedBytes > DISCARD_LIMIT && !discardLimitHit) {
-            discardLimitHit = true; // once: every later piece of the body passes here too
+        if (discarding && discardedBytes > DISCARD_LIMIT) {
             clientKeepAlive = false;
+            // every later piece of the body passes here too: a lingering close already asked for ignores the rest
             fe.closeAfterFlush(true); // the answer went out; drop the rest of the body until the client stops
         }
     }
