@@ -129,6 +129,7 @@ if [ -z "$dist" ]; then
     fi
 fi
 [ -x "$dist/bin/proxykit" ] || { echo "compare.sh: no bin/proxykit in $dist" >&2; exit 1; }
+dist=$(cd "$dist" && pwd)  # absolute: the work folder links to its lib/ and plugins/
 
 # ------------------------------------------------------------------------------------------------ clean-up
 work=$(mktemp -d /tmp/proxykit-load.XXXXXX)
