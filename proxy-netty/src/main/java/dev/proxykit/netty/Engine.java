@@ -29,7 +29,8 @@ final class Engine {
      * marks and 64 KiB reads, every read of a large body paused and resumed the upstream (two {@code epoll_ctl}
      * calls) and went out in a write of its own: measured with {@code perf stat} on a 1 MiB response, 38-42
      * syscalls per response then, 24-27 now. The price is memory: a connection whose peer does not read holds at
-     * most the high mark plus one read ({@link #RECV_BUFFERS}) of queued bytes, 512 KiB.
+     * most the high mark plus one read ({@link #RECV_BUFFERS}) of queued bytes, 512 KiB, and much less while direct
+     * memory is short ({@link MemoryPressure}).
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
 
@@ -37,9 +38,11 @@ final class Engine {
      * How big a read of every client and upstream connection may be: Netty's adaptive sizing (starting at 2 KiB,
      * growing while reads fill the buffer, shrinking when they do not), up to 256 KiB instead of Netty's 64 KiB, so
      * a large body is read in half the calls or fewer (18 {@code recvfrom} per 1 MiB response before, 9 now). Small
-     * exchanges never grow past their first size.
+     * exchanges never grow past their first size. While direct memory is short, reads are smaller
+     * ({@link MemoryPressure}).
      */
-    static final RecvByteBufAllocator RECV_BUFFERS = new AdaptiveRecvByteBufAllocator(64, 2048, 256 * 1024);
+    static final RecvByteBufAllocator RECV_BUFFERS =
+            MemoryPressure.reads(new AdaptiveRecvByteBufAllocator(64, 2048, 256 * 1024));
 
     final List<Route> routes;
     final Transport transport;

@@ -414,6 +414,7 @@ final class Exchange {
             return;
         }
         writingUpstream = true;
+        MemoryPressure.adjustMarks(upstream);
         be.out().write(content, upstream.voidPromise());
         if (!upstream.isWritable()) {
             // past the high-water mark: send what is queued now, and stop reading the client only when the
@@ -576,6 +577,7 @@ final class Exchange {
         }
         responseBytes += content.readableBytes();
         writingClient = true;
+        MemoryPressure.adjustMarks(client);
         fe.out().write(content, client.voidPromise());
         if (!client.isWritable()) {
             // past the high-water mark: send what is queued now, within the read batch, and stop reading the

@@ -1,12 +1,8 @@
 package dev.proxykit.netty;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.util.UncheckedBooleanSupplier;
 
 /**
  * Counts the bytes an epoll connection reads from its socket, however it reads them: into buffers, or spliced into a
@@ -48,17 +44,11 @@ final class ReadCounter implements RecvByteBufAllocator {
         return new Counting((ExtendedHandle) allocator.newHandle());
     }
 
-    /**
-     * Delegates by itself instead of extending {@code DelegatingHandle}: the epoll channel already wraps every handle
-     * in a {@code DelegatingHandle}, and sharing that class's call sites with the inner handle made them megamorphic
-     * (interface-dispatch stubs on every read, 0.7 % of the CPU of small requests, async-profiler).
-     */
-    private final class Counting implements ExtendedHandle {
-
-        private final ExtendedHandle handle;
+    /** Counts, and leaves the rest to the channel's own handle. */
+    private final class Counting extends ForwardingReadHandle {
 
         Counting(ExtendedHandle handle) {
-            this.handle = handle;
+            super(handle);
         }
 
         @Override
@@ -67,56 +57,6 @@ final class ReadCounter implements RecvByteBufAllocator {
                 bytes += n;
             }
             handle.lastBytesRead(n);
-        }
-
-        @Override
-        public int lastBytesRead() {
-            return handle.lastBytesRead();
-        }
-
-        @Override
-        public ByteBuf allocate(ByteBufAllocator alloc) {
-            return handle.allocate(alloc);
-        }
-
-        @Override
-        public int guess() {
-            return handle.guess();
-        }
-
-        @Override
-        public void reset(ChannelConfig config) {
-            handle.reset(config);
-        }
-
-        @Override
-        public void incMessagesRead(int numMessages) {
-            handle.incMessagesRead(numMessages);
-        }
-
-        @Override
-        public void attemptedBytesRead(int n) {
-            handle.attemptedBytesRead(n);
-        }
-
-        @Override
-        public int attemptedBytesRead() {
-            return handle.attemptedBytesRead();
-        }
-
-        @Override
-        public boolean continueReading() {
-            return handle.continueReading();
-        }
-
-        @Override
-        public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return handle.continueReading(maybeMoreDataSupplier);
-        }
-
-        @Override
-        public void readComplete() {
-            handle.readComplete();
         }
     }
 }

@@ -221,6 +221,7 @@ final class Tunnel {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            MemoryPressure.adjustMarks(peer);
             peer.write(msg, peer.voidPromise());
             if (!peer.isWritable()) {
                 ctx.channel().config().setAutoRead(false);
