@@ -9,8 +9,11 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
@@ -74,8 +77,12 @@ public final class ConfigLoader {
                         + " (expected: a readable HOCON file)");
                 throw problems.toException();
             }
-            user = parse(() -> ConfigFactory.parseFile(file.toFile(),
-                    ConfigParseOptions.defaults().setAllowMissing(false)), problems);
+            try {
+                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                problems.addRaw(e instanceof ConfigException.IO ? includeLine(e, file) : line(e));
+                throw problems.toException();
+            }
         }
         return build(user, overrides == null ? ConfigFactory.empty() : overrides, home, file, where, plugins,
                 problems);
@@ -216,6 +223,40 @@ public final class ConfigLoader {
                 : e instanceof ConfigException.IO ? "cannot read"
                 : "invalid configuration";
         return where + ": " + what + ": " + plainer(message.replace('\n', ' '));
+    }
+
+    /**
+     * A file that an include of {@code file} names and that cannot be read, said where the include is (the typesafe
+     * library names the included file only): {@code proxykit.conf:4: cannot read the included nope.conf: ...}.
+     * Falls back to {@link #line} when no line of {@code file} includes it (an include inside an included file).
+     */
+    private static String includeLine(ConfigException e, Path file) {
+        if (e.origin() == null) {
+            return line(e);
+        }
+        String included = ConfigMessages.source(e.origin());
+        String name = included.substring(included.lastIndexOf('/') + 1);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException unreadable) {
+            return line(e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String text = lines.get(i);
+            int at = text.indexOf("include");
+            if (at >= 0 && text.indexOf(name, at) > at && !text.stripLeading().startsWith("#")
+                    && !text.stripLeading().startsWith("//")) {
+                String message = String.valueOf(e.getMessage());
+                String prefix = e.origin().description() + ": ";
+                if (message.startsWith(prefix)) {
+                    message = message.substring(prefix.length());
+                }
+                return file + ":" + (i + 1) + ": cannot read the included " + included + ": "
+                        + plainer(message.replace('\n', ' '));
+            }
+        }
+        return line(e);
     }
 
     /**

@@ -672,8 +672,14 @@ class ConfigLoaderTest {
                 loadProblems("proxykit {\n  listen = \n}\n"));
         ConfigProblems missing = assertThrows(ConfigProblems.class, () -> ConfigLoader.load(Files.writeString(
                 dir.resolve("includes.conf"), "include required(\"missing.conf\")\n"), null, null));
-        assertEquals(List.of("missing.conf: cannot read: the included file is not found next to the file that"
-                + " includes it (nor on the class path)"), missing.problems());
+        assertEquals(List.of(dir.resolve("includes.conf") + ":1: cannot read the included missing.conf: the included"
+                + " file is not found next to the file that includes it (nor on the class path)"), missing.problems());
+        Path file = Files.writeString(dir.resolve("file-include.conf"), "# include \"gone.conf\" once\n"
+                + "proxykit.workers = 1\ninclude required(file(\"gone.conf\"))\n");
+        assertEquals(List.of(file + ":3: cannot read the included gone.conf: no such file (a file() include is relative"
+                + " to the working directory, " + Path.of("").toAbsolutePath() + "; a plain include \"...\" is"
+                + " relative to the file that includes it)"),
+                assertThrows(ConfigProblems.class, () -> ConfigLoader.load(file, null, null)).problems());
     }
 
     /** The problems of {@code text} as a file, each without the file's name in front. */
