@@ -170,7 +170,7 @@ public class RequestPathBenchmark {
                 false, Duration.ZERO, HealthSettings.NONE, RetrySettings.NONE);
         Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), false, ErrorClassifier.standard(),
                 logger, 8192, 32768, 32768, 0, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60), 32,
-                TimeUnit.SECONDS.toNanos(60), DefaultAddressResolverGroup.INSTANCE,
+                TimeUnit.SECONDS.toNanos(60), 0, DefaultAddressResolverGroup.INSTANCE,
                 new DefaultChannelGroup("bench", GlobalEventExecutor.INSTANCE), List.of());
 
         client = new InetEmbeddedChannel();

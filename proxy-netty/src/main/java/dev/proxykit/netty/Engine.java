@@ -58,6 +58,8 @@ final class Engine {
     final long idleTimeoutNanos;
     final int maxIdlePerHost;
     final long poolIdleTimeoutNanos;
+    /** {@code SO_RCVBUF} of every upstream connection, or 0 to leave it to the kernel ({@link ProxyEngine}). */
+    final int upstreamReceiveBuffer;
     final AddressResolverGroup<InetSocketAddress> resolver;
     final ChannelGroup clients;
     /** {@code proxykit.trusted-proxies}, for requests that match no route. */
@@ -72,8 +74,8 @@ final class Engine {
     Engine(List<Route> routes, Transport transport, boolean tunnelSplice, ErrorClassifier defaultClassifier,
            AccessLogger defaultAccessLogger, int maxRequestLine, int maxRequestHead, int maxResponseHead,
            long maxRequestBody, long clientHeaderTimeoutNanos, long idleTimeoutNanos, int maxIdlePerHost,
-           long poolIdleTimeoutNanos, AddressResolverGroup<InetSocketAddress> resolver, ChannelGroup clients,
-           List<Cidr> trustedProxies) {
+           long poolIdleTimeoutNanos, int upstreamReceiveBuffer, AddressResolverGroup<InetSocketAddress> resolver,
+           ChannelGroup clients, List<Cidr> trustedProxies) {
         this.routes = List.copyOf(routes);
         this.trustedProxies = List.copyOf(trustedProxies);
         this.transport = transport;
@@ -88,6 +90,7 @@ final class Engine {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.maxIdlePerHost = maxIdlePerHost;
         this.poolIdleTimeoutNanos = poolIdleTimeoutNanos;
+        this.upstreamReceiveBuffer = upstreamReceiveBuffer;
         this.resolver = resolver;
         this.clients = clients;
     }

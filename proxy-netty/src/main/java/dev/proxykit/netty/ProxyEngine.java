@@ -23,7 +23,11 @@ import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +64,25 @@ public final class ProxyEngine {
     private volatile boolean graceEndedEarly;
 
     /**
+     * The {@code SO_RCVBUF} to give upstream connections: {@code configured}, unless the kernel would cap it below
+     * that ({@code net.core.rmem_max}, read from {@code rmemMax}; Linux's default is 208 KiB), where a fixed buffer
+     * would be smaller than what the kernel's automatic sizing reaches: then 0, automatic sizing. Also 0 when
+     * {@code configured} is 0 ({@code auto}) or the limit cannot be read (not Linux).
+     */
+    static int upstreamReceiveBuffer(int configured, Path rmemMax) {
+        if (configured <= 0) {
+            return 0;
+        }
+        // read as a stream: Files.readString trusts the size procfs reports, and got "4" of "4194304"
+        try (BufferedReader in = Files.newBufferedReader(rmemMax)) {
+            long max = Long.parseLong(String.valueOf(in.readLine()).trim());
+            return max >= configured ? configured : 0;
+        } catch (IOException | RuntimeException unreadable) {
+            return 0;
+        }
+    }
+
+    /**
      * Creates the event loops (not yet listening).
      *
      * @param routes            the built routes, in match order
@@ -79,8 +102,9 @@ public final class ProxyEngine {
                 settings.limits().maxRequestLine(), settings.limits().maxRequestHeaderSize(),
                 settings.limits().maxResponseHeaderSize(), settings.limits().maxRequestBody(),
                 settings.timeouts().clientHeader().toNanos(), settings.timeouts().idle().toNanos(),
-                settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(), resolver, clients,
-                settings.trustedProxies());
+                settings.pool().maxIdlePerHost(), settings.pool().idleTimeout().toNanos(),
+                upstreamReceiveBuffer(settings.upstreamReceiveBuffer(), Path.of("/proc/sys/net/core/rmem_max")),
+                resolver, clients, settings.trustedProxies());
         this.routes = List.copyOf(routes);
         this.healthGroup = transport.newGroup(1, "health");
         Bootstrap probes = new Bootstrap()

@@ -42,6 +42,9 @@ final class UpstreamPool {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, Engine.RECV_BUFFERS);
+        if (engine.upstreamReceiveBuffer > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, engine.upstreamReceiveBuffer); // before connect: window scale
+        }
     }
 
     /**

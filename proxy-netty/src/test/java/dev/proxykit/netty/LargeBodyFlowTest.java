@@ -73,7 +73,7 @@ class LargeBodyFlowTest {
                 HealthSettings.NONE, RetrySettings.NONE);
         long minuteNanos = TimeUnit.SECONDS.toNanos(60);
         Engine engine = new Engine(List.of(route), Transport.choose(TransportKind.NIO), false,
-                ErrorClassifier.standard(), logger, 8192, 32768, 32768, 0, minuteNanos, minuteNanos, 32, minuteNanos,
+                ErrorClassifier.standard(), logger, 8192, 32768, 32768, 0, minuteNanos, minuteNanos, 32, minuteNanos, 0,
                 DefaultAddressResolverGroup.INSTANCE, new DefaultChannelGroup("test", GlobalEventExecutor.INSTANCE),
                 List.of());
 

@@ -46,6 +46,27 @@ class ProxyEngineIT {
         }
     }
 
+    /**
+     * proxykit.upstream-receive-buffer becomes each upstream connection's SO_RCVBUF, which Linux doubles: read back
+     * with ss from the pooled connection. 96 KiB is under Linux's default net.core.rmem_max (208 KiB), so it is set
+     * wherever this runs, and differs from the buffer a connection starts with under automatic sizing (128 KiB).
+     */
+    @Test
+    void upstreamConnectionsGetTheConfiguredReceiveBuffer() throws Exception {
+        int configured = 96 * 1024;
+        try (TestUpstream up = TestUpstream.echo("a");
+             EngineHarness proxy = EngineHarness.start(List.of(EngineHarness.route().upstream(up.url())),
+                     s -> s.upstreamReceiveBuffer = configured);
+             RawHttpClient c = proxy.client()) {
+            assertEquals(200, c.exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").status());
+            Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established", "dport", "=", ":" + up.port())
+                    .redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, ss.waitFor(), out);
+            assertTrue(out.contains("rb" + 2 * configured), "the pooled upstream connection: " + out);
+        }
+    }
+
     @Test
     void aLoggerThatIsOffGetsNoRecordsAndTheTrafficIsUnchanged() throws Exception {
         try (TestUpstream up = TestUpstream.echo("a");

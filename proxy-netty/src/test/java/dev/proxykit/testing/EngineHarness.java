@@ -192,7 +192,7 @@ public final class EngineHarness implements AutoCloseable {
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), s.workers,
                 s.transport, s.tunnelSplice, s.grace, null,
                 new Limits(s.maxRequestLine, s.maxRequestHead, s.maxResponseHead, s.maxRequestBody),
-                new PoolSettings(s.maxIdlePerHost, s.poolIdle),
+                new PoolSettings(s.maxIdlePerHost, s.poolIdle), s.upstreamReceiveBuffer,
                 new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), s.idle, s.clientHeader),
                 dummy, dummy, s.trustedProxies.stream().map(Cidr::parse).toList(), routeSettings);
         ProxyEngine engine = new ProxyEngine(settings, Transport.choose(settings.transport()), built,
@@ -213,6 +213,8 @@ public final class EngineHarness implements AutoCloseable {
         public long maxRequestBody;
         public int maxIdlePerHost = 32;
         public Duration poolIdle = Duration.ofSeconds(60);
+        /** {@code proxykit.upstream-receive-buffer}; 0 for auto. */
+        public int upstreamReceiveBuffer;
         public Duration idle = Duration.ofSeconds(30);
         public Duration clientHeader = Duration.ofSeconds(10);
         /** {@code proxykit.trusted-proxies}: for requests that match no route. */

@@ -22,6 +22,8 @@ import java.util.Objects;
  *                            {@code proxykit.home}); {@code null} when plugins come from the class path only
  * @param limits              {@code proxykit.limits}
  * @param pool                {@code proxykit.upstream-keepalive}
+ * @param upstreamReceiveBuffer the receive buffer ({@code SO_RCVBUF}) of each upstream connection in bytes, or 0 for
+ *                            the kernel's automatic sizing ({@code proxykit.upstream-receive-buffer})
  * @param timeouts            {@code proxykit.timeouts}: the global values (client-header and idle apply to a
  *                            connection before any route is known)
  * @param errorClassifier     {@code proxykit.error-classifier}: for requests that match no route
@@ -41,6 +43,7 @@ public record ProxySettings(
         Path pluginsDir,
         Limits limits,
         PoolSettings pool,
+        int upstreamReceiveBuffer,
         Timeouts timeouts,
         PluginSpec errorClassifier,
         PluginSpec accessLog,

@@ -45,6 +45,7 @@ final class SettingsReader {
     private static final String POSITIVE_SIZE = "a positive size in bytes, or with a unit such as 8k or 1m; less than 2g";
     private static final String DURATION = ValueReader.POSITIVE_DURATION;
     private static final String BOOLEAN = "true or false";
+    private static final String RECEIVE_BUFFER = "auto, or a size from 4k to less than 2g, such as 2m";
 
     private final Problems problems;
     private final ValueReader values;
@@ -103,6 +104,7 @@ final class SettingsReader {
                 (v, k) -> values.duration(v, k, true));
         Limits limits = field(b, "limits", true, null, "a block limits { ... }", this::limits);
         PoolSettings pool = field(b, "upstream-keepalive", true, null, "a block upstream-keepalive { ... }", this::pool);
+        Integer receiveBuffer = field(b, "upstream-receive-buffer", true, null, RECEIVE_BUFFER, this::receiveBuffer);
 
         Timeouts timeouts = field(b, "timeouts", true, null, "a block timeouts { ... }",
                 (v, k) -> timeouts(v, k, null));
@@ -134,7 +136,7 @@ final class SettingsReader {
         }
         int threads = workers == 0 ? Runtime.getRuntime().availableProcessors() : workers;
         return new ProxySettings(source, listen, threads, transport, tunnelSplice, grace, pluginsDir, limits, pool,
-                timeouts, errorClassifier, accessLog, globals.forwarded().trustedProxies(), routes);
+                receiveBuffer, timeouts, errorClassifier, accessLog, globals.forwarded().trustedProxies(), routes);
     }
 
     /**
@@ -316,6 +318,15 @@ final class SettingsReader {
         Duration idleTimeout = field(b, "idle-timeout", true, null, DURATION, this::positiveDuration);
         b.rejectUnknownKeys();
         return maxIdle == null || idleTimeout == null ? null : new PoolSettings(maxIdle, idleTimeout);
+    }
+
+    /** {@code upstream-receive-buffer}: a size, or {@code auto} (0). */
+    private Integer receiveBuffer(ConfigValue value, String key) {
+        if ("auto".equals(value.unwrapped())) {
+            return 0;
+        }
+        Long bytes = values.bytes(value, key, 4096, Integer.MAX_VALUE, RECEIVE_BUFFER);
+        return bytes == null ? null : bytes.intValue();
     }
 
     private Duration positiveDuration(ConfigValue value, String key) {

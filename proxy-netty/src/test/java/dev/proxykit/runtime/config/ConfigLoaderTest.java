@@ -99,6 +99,7 @@ class ConfigLoaderTest {
         assertEquals(home.resolve("plugins").toAbsolutePath(), settings.pluginsDir());
         assertEquals(new Limits(8 * 1024, 32 * 1024, 32 * 1024, 0), settings.limits());
         assertEquals(new PoolSettings(32, Duration.ofSeconds(60)), settings.pool());
+        assertEquals(2 * 1024 * 1024, settings.upstreamReceiveBuffer());
         RouteSettings route = settings.routes().get(0);
         assertEquals("route-0", route.name());
         assertNull(route.matchHost());
@@ -139,6 +140,7 @@ class ConfigLoaderTest {
                   limits { max-request-line = 1k, max-request-header-size = 2k, max-response-header-size = 3k,
                            max-request-body = 10m }
                   upstream-keepalive { max-idle-per-host = 0, idle-timeout = 500ms }
+                  upstream-receive-buffer = auto
                   tls { ca-file = ca.pem, insecure = true }
                   forwarded { x-forwarded-for = false, x-forwarded-host = false, x-forwarded-proto = false }
                   trusted-proxies = ["10.0.0.0/8", "::1"]
@@ -174,6 +176,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ZERO, settings.shutdownGracePeriod());
         assertEquals(new Limits(1024, 2048, 3072, 10L * 1024 * 1024), settings.limits());
         assertEquals(new PoolSettings(0, Duration.ofMillis(500)), settings.pool());
+        assertEquals(0, settings.upstreamReceiveBuffer(), "auto");
         assertEquals(List.of("10.0.0.0/8", "::1"), settings.trustedProxies().stream().map(Cidr::toString).toList(),
                 "the global list, for requests that match no route");
 
@@ -292,8 +295,8 @@ class ConfigLoaderTest {
         assertEquals(List.of(
                 "test.conf:2: proxykit.workrs: unknown key; did you mean \"workers\"? (expected: one of listen, workers,"
                         + " transport, tunnel-splice, home, plugins-dir, shutdown-grace-period, limits,"
-                        + " upstream-keepalive, timeouts, tls, forwarded, trusted-proxies, via, error-classifier,"
-                        + " access-log, flush-interval, health, retries, routes)",
+                        + " upstream-keepalive, upstream-receive-buffer, timeouts, tls, forwarded, trusted-proxies, via,"
+                        + " error-classifier, access-log, flush-interval, health, retries, routes)",
                 "test.conf:3: proxykit.timeouts.conect: unknown key; did you mean \"connect\"? (expected: one of connect,"
                         + " response-header, idle, client-header)",
                 "test.conf:5: proxykit.routes[0].upstream: unknown key; did you mean \"upstreams\"? (expected: one of"
@@ -360,6 +363,18 @@ class ConfigLoaderTest {
                 "test.conf:12: proxykit.trusted-proxies[0]: \"10.0.0.0/33\": prefix length (expected: 0 to 32)",
                 "test.conf:13: proxykit.plugins-dir: \"\" (expected: a folder, or null for the class path only)"),
                 problems);
+    }
+
+    @Test
+    void upstreamReceiveBufferIsASizeOrAuto() throws Exception {
+        assertEquals(256 * 1024, ConfigLoader.parse("proxykit { upstream-receive-buffer = 256k\n" + ROUTES + " }",
+                "test.conf", null).upstreamReceiveBuffer());
+        assertEquals(List.of("test.conf:1: proxykit.upstream-receive-buffer: 1024 (expected: auto, or a size from 4k"
+                + " to less than 2g, such as 2m)"), problems("proxykit { upstream-receive-buffer = 1024\n" + ROUTES
+                + " }"));
+        assertEquals(List.of("test.conf:1: proxykit.upstream-receive-buffer: \"automatic\" (expected: auto, or a size"
+                + " from 4k to less than 2g, such as 2m)"), problems("proxykit { upstream-receive-buffer = automatic\n"
+                + ROUTES + " }"));
     }
 
     @Test
