@@ -14,7 +14,7 @@ import io.netty.util.internal.PlatformDependent;
  * plus one read of {@link Engine#RECV_BUFFERS} (up to 512 KiB), which is what makes large bodies fast; but a client
  * that stopped reading a large download holds that much for as long as it stays, and a few hundred of them fill the
  * launcher's direct-memory cap (256 MiB: with 1,000 such clients, 182 downloads failed for want of memory,
- * 2026-12-03). Past {@link #DEFAULT_FRACTION} of the cap, reads are at most {@link #TIGHT_READ} bytes and a connection
+ * 2026-12-03). Past {@link #FRACTION} of the cap, reads are at most {@link #TIGHT_READ} bytes and a connection
  * whose body piece is forwarded gets the water marks {@link #TIGHT_MARKS}, so a stalled peer holds tens of KiB, as
  * nginx's {@code proxy_buffers} would; below it, connections get their usual marks back with their next body piece.
  *
@@ -25,18 +25,18 @@ import io.netty.util.internal.PlatformDependent;
 final class MemoryPressure {
 
     /** The share of the direct-memory cap past which connections buffer less. */
-    static final double DEFAULT_FRACTION = 0.5;
+    static final double FRACTION = 0.5;
     /** The largest read while memory is short. */
     static final int TIGHT_READ = 16 * 1024;
     /** The water marks of a connection forwarding a body while memory is short. */
     static final WriteBufferWaterMark TIGHT_MARKS = new WriteBufferWaterMark(8 * 1024, 16 * 1024);
 
-    private static final long LIMIT = limit(PlatformDependent.maxDirectMemory(), DEFAULT_FRACTION);
+    private static final long LIMIT = limit(PlatformDependent.maxDirectMemory(), FRACTION);
 
     private MemoryPressure() {
     }
 
-    static long limit(long max, double fraction) {
+    private static long limit(long max, double fraction) {
         return max <= 0 ? Long.MAX_VALUE : (long) (max * fraction);
     }
 
